@@ -1,0 +1,83 @@
+// Autograd graph: nodes, edges, and the backward entry points.
+// Note [Grad accumulation contract]: backward() adds into .grad (undefined →
+// set, defined → +=), so a tensor used twice gets both contributions; zero_grad
+// or mutable_grad().reset() clears it. Post-accumulate hooks run after the add.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ag/grad_mode.h"
+#include "ag/tensor.h"
+
+namespace ag::autograd {
+
+class Node;
+
+/// Where a gradient flows: input `input_nr` of node `fn`.
+struct Edge {
+  std::shared_ptr<Node> fn;
+  uint32_t input_nr = 0;
+  bool valid() const { return fn != nullptr; }
+};
+
+/// A backward function. apply() receives the gradient of each output of the
+/// forward op and returns the gradient of each input (one per next edge).
+class Node : public std::enable_shared_from_this<Node> {
+ public:
+  Node();
+  virtual ~Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  virtual std::string name() const = 0;
+  virtual TensorList apply(TensorList&& grads) = 0;
+  /// Frees what was saved for backward once the graph will not be used again.
+  virtual void release_variables() {}
+
+  const std::vector<Edge>& next_edges() const { return next_edges_; }
+  std::vector<Edge>& mutable_next_edges() { return next_edges_; }
+  uint64_t sequence_nr() const { return sequence_nr_; }
+
+  /// Hooks on the gradient of one of this node's outputs (Tensor::register_hook on a non-leaf).
+  struct PreHook {
+    HookHandle id;
+    uint32_t output_nr;
+    std::function<Tensor(const Tensor&)> fn;
+  };
+  std::vector<PreHook>& pre_hooks() { return pre_hooks_; }
+
+ protected:
+  std::vector<Edge> next_edges_;
+  std::vector<PreHook> pre_hooks_;
+  uint64_t sequence_nr_;
+};
+
+/// Per-tensor autograd state.
+struct AutogradMeta {
+  bool requires_grad = false;
+  bool retains_grad = false;
+  Tensor grad;
+  std::shared_ptr<Node> grad_fn;  // set for non-leaves
+  uint32_t output_nr = 0;
+  std::weak_ptr<Node> grad_accumulator;  // leaves: the AccumulateGrad node, created on demand
+  struct Hook { HookHandle id; std::function<Tensor(const Tensor&)> fn; };
+  struct PostHook { HookHandle id; std::function<void(Tensor&)> fn; };
+  std::vector<Hook> hooks;            // leaves: run before accumulation
+  std::vector<PostHook> post_hooks;   // leaves: run after accumulation
+};
+
+/// Computes the sum of gradients of `outputs` with respect to graph leaves.
+void backward(const TensorList& outputs, const TensorList& grad_outputs = {}, bool retain_graph = false);
+
+/// The edge a gradient for `t` should flow into (its grad_fn, or its AccumulateGrad when a leaf).
+Edge gradient_edge(const Tensor& t);
+/// True when grad mode is on and any input requires grad.
+bool any_requires_grad(std::initializer_list<const Tensor*> inputs);
+/// Makes `out` the output number `output_nr` of `node`.
+void set_history(Tensor& out, const std::shared_ptr<Node>& node, uint32_t output_nr = 0);
+
+}  // namespace ag::autograd

@@ -1,0 +1,35 @@
+// Process-wide settings: threads, BLAS kernel selection, denormal handling.
+#pragma once
+#include <string>
+
+namespace ag {
+
+/// Threads used by OpenBLAS and allgrad's own parallel loops together.
+/// Default: the number of cores (AG_NUM_THREADS overrides).
+void set_num_threads(int n);
+int get_num_threads();
+
+/// Flush subnormal floats to zero on this thread and on allgrad's worker
+/// threads (torch.set_flush_denormal). Returns false if the CPU cannot.
+bool set_flush_denormal(bool on);
+
+/// The OpenBLAS core type best suited to this CPU ("SkylakeX", "Haswell", ...),
+/// from the CPU's own feature flags; empty if none is better than OpenBLAS's choice.
+std::string preferred_blas_core();
+/// The core OpenBLAS is running now ("Prescott", "Haswell", ...).
+std::string active_blas_core();
+
+/// Call first thing in main(argc, argv). OpenBLAS picks its kernels when it is
+/// loaded, before main, and does not recognise CPUs newer than itself; this
+/// re-executes the program once with OPENBLAS_CORETYPE set to the best core
+/// the CPU supports, unless the user already set it. Does nothing when the
+/// running core is already the preferred one. Returns only if no re-exec happened.
+void ensure_best_blas_kernels(int argc, char** argv);
+
+/// One line for --version and start-up logs: "OpenBLAS core SkylakeX (chosen by allgrad), 2 threads".
+std::string blas_report();
+
+/// Checks one small sgemm against a plain loop; false means the kernels compute wrong results.
+bool blas_self_test();
+
+}  // namespace ag

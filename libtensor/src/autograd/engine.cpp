@@ -1,0 +1,113 @@
+// Backward: dependency counts and a ready queue, never recursion, so deep
+// graphs do not overflow the stack and a reused non-leaf waits for every
+// consumer before it runs. Ready nodes run newest first (highest sequence
+// number), as PyTorch's CPU engine does.
+#include <queue>
+#include <stdexcept>
+#include <unordered_map>
+#include <vector>
+
+#include "ag/autograd.h"
+#include "kernels/arith.h"
+#include "tensor/make.h"
+
+namespace ag::autograd {
+
+namespace {
+
+struct ByNewest {
+  bool operator()(const std::shared_ptr<Node>& a, const std::shared_ptr<Node>& b) const {
+    return a->sequence_nr() < b->sequence_nr();
+  }
+};
+
+void accumulate(TensorList& buffer, size_t slot, Tensor g) {
+  if (buffer.size() <= slot) buffer.resize(slot + 1);
+  Tensor& cur = buffer[slot];
+  if (!cur.defined()) {
+    cur = std::move(g);
+  } else if (cur.impl_ptr().use_count() == 1 && cur.unsafe_impl()->storage.use_count() == 1 &&
+             cur.is_contiguous() && cur.sizes() == g.sizes() && cur.dtype() == g.dtype()) {
+    kernels::add_into(cur, g);
+  } else {
+    cur = kernels::add(cur, g);
+  }
+}
+
+}  // namespace
+
+void backward(const TensorList& outputs, const TensorList& grad_outputs, bool retain_graph) {
+  if (!grad_outputs.empty() && grad_outputs.size() != outputs.size())
+    throw std::invalid_argument("backward: got " + std::to_string(grad_outputs.size()) + " gradients for " +
+                                std::to_string(outputs.size()) + " outputs");
+  NoGradGuard no_grad;  // allgrad does not build graphs of the backward pass (no create_graph)
+  std::unordered_map<Node*, int> deps;
+  std::unordered_map<Node*, TensorList> buffers;
+  std::vector<std::shared_ptr<Node>> roots;
+
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& out = outputs[i];
+    Edge e = gradient_edge(out);
+    if (!e.valid())
+      throw std::runtime_error("element " + std::to_string(i) +
+                               " of tensors does not require grad and does not have a grad_fn");
+    Tensor g;
+    if (!grad_outputs.empty() && grad_outputs[i].defined()) {
+      g = grad_outputs[i];
+      if (g.sizes() != out.sizes())
+        throw std::invalid_argument("backward: gradient of shape " + to_string(g.sizes()) +
+                                    " does not match the output's shape " + to_string(out.sizes()));
+    } else {
+      if (out.numel() != 1)
+        throw std::runtime_error("grad can be implicitly created only for scalar outputs (output " +
+                                 std::to_string(i) + " has shape " + to_string(out.sizes()) + ")");
+      g = detail::make_empty(out.sizes(), out.dtype());
+      kernels::fill(g, 1);
+    }
+    accumulate(buffers[e.fn.get()], e.input_nr, g);
+    roots.push_back(e.fn);
+  }
+
+  // Count, for every node reachable from the roots, how many edges point at it.
+  std::vector<Node*> stack;
+  std::unordered_map<Node*, bool> seen;
+  for (auto& r : roots)
+    if (!seen[r.get()]) { seen[r.get()] = true; stack.push_back(r.get()); }
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    for (const Edge& e : n->next_edges()) {
+      if (!e.valid()) continue;
+      ++deps[e.fn.get()];
+      if (!seen[e.fn.get()]) { seen[e.fn.get()] = true; stack.push_back(e.fn.get()); }
+    }
+  }
+
+  std::priority_queue<std::shared_ptr<Node>, std::vector<std::shared_ptr<Node>>, ByNewest> ready;
+  for (auto& r : roots)
+    if (deps[r.get()] == 0 && seen[r.get()]) { seen[r.get()] = false; ready.push(r); }
+
+  while (!ready.empty()) {
+    std::shared_ptr<Node> node = ready.top();
+    ready.pop();
+    TensorList inputs = std::move(buffers[node.get()]);
+    buffers.erase(node.get());
+    for (auto& h : node->pre_hooks()) {
+      if (h.output_nr < inputs.size() && inputs[h.output_nr].defined()) {
+        Tensor r = h.fn(inputs[h.output_nr]);
+        if (r.defined()) inputs[h.output_nr] = std::move(r);
+      }
+    }
+    TensorList grads = node->apply(std::move(inputs));
+    if (!retain_graph) node->release_variables();
+    const auto& edges = node->next_edges();
+    for (size_t i = 0; i < edges.size(); ++i) {
+      const Edge& e = edges[i];
+      if (!e.valid()) continue;
+      if (i < grads.size() && grads[i].defined()) accumulate(buffers[e.fn.get()], e.input_nr, std::move(grads[i]));
+      if (--deps[e.fn.get()] == 0) ready.push(e.fn);
+    }
+  }
+}
+
+}  // namespace ag::autograd

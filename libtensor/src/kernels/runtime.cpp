@@ -1,0 +1,143 @@
+// Threads, denormals and OpenBLAS kernel selection: process-wide settings.
+#include "ag/runtime.h"
+
+#include <cblas.h>
+#include <pmmintrin.h>
+#include <unistd.h>
+#include <xmmintrin.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kernels/parallel.h"
+
+namespace ag {
+
+namespace {
+std::atomic<int> num_threads{0};
+std::once_flag threads_once;
+
+int default_threads() {
+  if (const char* env = std::getenv("AG_NUM_THREADS")) {
+    int n = std::atoi(env);
+    if (n > 0) return n;
+  }
+  unsigned hc = std::thread::hardware_concurrency();
+  return hc ? static_cast<int>(hc) : 1;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// How wide a core's kernels are: 1 SSE, 2 AVX, 3 AVX2+FMA, 4 AVX-512.
+int core_rank(const std::string& core) {
+  std::string c = lower(core);
+  for (const char* k : {"skylakex", "cooperlake", "sapphirerapids"})
+    if (c == k) return 4;
+  for (const char* k : {"haswell", "zen", "excavator", "steamroller"})
+    if (c == k) return 3;
+  for (const char* k : {"sandybridge", "bulldozer", "piledriver"})
+    if (c == k) return 2;
+  return 1;
+}
+}  // namespace
+
+void set_num_threads(int n) {
+  if (n < 1) n = 1;
+  std::call_once(threads_once, [] {});
+  num_threads = n;
+  openblas_set_num_threads(n);
+  kernels::resize_pool(n);
+}
+
+int get_num_threads() {
+  std::call_once(threads_once, [] {
+    int n = default_threads();
+    num_threads = n;
+    openblas_set_num_threads(n);
+    kernels::resize_pool(n);
+  });
+  return num_threads;
+}
+
+bool set_flush_denormal(bool on) {
+  if (!__builtin_cpu_supports("sse3")) return false;
+  _MM_SET_FLUSH_ZERO_MODE(on ? _MM_FLUSH_ZERO_ON : _MM_FLUSH_ZERO_OFF);
+  _MM_SET_DENORMALS_ZERO_MODE(on ? _MM_DENORMALS_ZERO_ON : _MM_DENORMALS_ZERO_OFF);
+  kernels::set_pool_flush_denormal(on);
+  return true;
+}
+
+std::string preferred_blas_core() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq"))
+    return "SkylakeX";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+  if (__builtin_cpu_supports("avx")) return "Sandybridge";
+  return "";
+}
+
+std::string active_blas_core() {
+  const char* c = openblas_get_corename();
+  return c ? c : "unknown";
+}
+
+bool blas_self_test() {
+  // A product whose exact result is known: small integers keep every sum exact in float.
+  const int m = 37, n = 29, k = 53;
+  std::vector<float> a(m * k), b(k * n), c(m * n, 0.f);
+  for (int i = 0; i < m * k; ++i) a[i] = static_cast<float>((i * 7) % 11 - 5);
+  for (int i = 0; i < k * n; ++i) b[i] = static_cast<float>((i * 5) % 13 - 6);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.f, a.data(), k, b.data(), n, 0.f, c.data(), n);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < n; ++j) {
+      float s = 0;
+      for (int p = 0; p < k; ++p) s += a[i * k + p] * b[p * n + j];
+      if (c[i * n + j] != s) return false;
+    }
+  return true;
+}
+
+void ensure_best_blas_kernels(int argc, char** argv) {
+  (void)argc;
+  if (std::getenv("OPENBLAS_CORETYPE")) {
+    if (std::getenv("AG_BLAS_CHOSEN") && !blas_self_test()) {
+      std::fprintf(stderr, "allgrad: OpenBLAS core %s failed its self-test; restarting with OpenBLAS's own choice\n",
+                   active_blas_core().c_str());
+      unsetenv("OPENBLAS_CORETYPE");
+      unsetenv("AG_BLAS_CHOSEN");
+      setenv("AG_BLAS_REJECTED", "1", 1);
+      execv("/proc/self/exe", argv);
+    }
+    return;
+  }
+  if (std::getenv("AG_BLAS_REJECTED")) return;
+  std::string want = preferred_blas_core();
+  if (want.empty() || core_rank(active_blas_core()) >= core_rank(want)) return;
+  setenv("OPENBLAS_CORETYPE", want.c_str(), 1);
+  setenv("AG_BLAS_CHOSEN", "1", 1);
+  execv("/proc/self/exe", argv);
+  // exec failed: carry on with the kernels we have.
+  unsetenv("OPENBLAS_CORETYPE");
+  unsetenv("AG_BLAS_CHOSEN");
+}
+
+std::string blas_report() {
+  std::string how = std::getenv("AG_BLAS_CHOSEN")      ? "chosen by allgrad"
+                    : std::getenv("OPENBLAS_CORETYPE") ? "set by OPENBLAS_CORETYPE"
+                                                       : "OpenBLAS's own choice";
+  return "OpenBLAS core " + active_blas_core() + " (" + how + "), " + std::to_string(get_num_threads()) + " threads";
+}
+
+}  // namespace ag

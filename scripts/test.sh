@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test with ctest.
+#   scripts/test.sh             Release build in build/
+#   scripts/test.sh --sanitize  AddressSanitizer + UndefinedBehaviorSanitizer build in build-sanitize/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sanitize=OFF
+build=build
+for arg in "$@"; do
+  case "$arg" in
+    --sanitize) sanitize=ON; build=build-sanitize ;;
+    *) echo "usage: scripts/test.sh [--sanitize]" >&2; exit 2 ;;
+  esac
+done
+
+scripts/setup.sh
+
+# Open MPI refuses root without these; the tests launch mpiexec themselves.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+if [ "$sanitize" = ON ]; then
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
+
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DAG_SANITIZE="$sanitize" \
+  -DAG_BUILD_BENCH=$([ "$sanitize" = ON ] && echo OFF || echo ON) >/dev/null
+cmake --build "$build" -j2
+cd "$build"
+ctest --output-on-failure -j2 --timeout 600
