@@ -40,9 +40,9 @@ GradcheckResult gradcheck(const std::function<Tensor(const TensorList&)>& fn, co
       {
         NoGradGuard g;
         *p = orig + opts.eps;
-        plus = fn(inputs).to(kFloat64).contiguous();
+        plus = fn(inputs).to(kFloat64).clone();
         *p = orig - opts.eps;
-        minus = fn(inputs).to(kFloat64).contiguous();
+        minus = fn(inputs).to(kFloat64).clone();
         *p = orig;
       }
       const double* pp = plus.data_ptr<double>();

@@ -199,6 +199,19 @@ Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
 Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
 Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
 
+namespace {
+Tensor scalar_like(const Tensor& a, double s) {
+  ScalarType t = a.is_floating_point() ? a.dtype() : (s == std::floor(s) ? kInt64 : kFloat32);
+  return scalar_tensor(s, t);
+}
+}  // namespace
+Tensor operator==(const Tensor& a, double s) { return eq(a, scalar_like(a, s)); }
+Tensor operator!=(const Tensor& a, double s) { return ne(a, scalar_like(a, s)); }
+Tensor operator<(const Tensor& a, double s) { return lt(a, scalar_like(a, s)); }
+Tensor operator<=(const Tensor& a, double s) { return le(a, scalar_like(a, s)); }
+Tensor operator>(const Tensor& a, double s) { return gt(a, scalar_like(a, s)); }
+Tensor operator>=(const Tensor& a, double s) { return ge(a, scalar_like(a, s)); }
+
 Tensor Tensor::add(const Tensor& o, double alpha) const { return ag::add(*this, o, alpha); }
 Tensor Tensor::sub(const Tensor& o, double alpha) const { return ag::sub(*this, o, alpha); }
 Tensor Tensor::mul(const Tensor& o) const { return ag::mul(*this, o); }

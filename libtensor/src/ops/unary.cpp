@@ -11,14 +11,14 @@ using namespace ops;
 Tensor add(const Tensor& a, double s) {
   ScalarType t = scalar_result_type(check_defined(a, "add"), s);
   Tensor out = map_unary("add", a, t, [s](auto x) { return x + static_cast<decltype(x)>(s); });
-  record("AddBackward1", out, {&a}, [](const Tensor& g, NeedsGrad) -> TensorList { return {g}; });
+  record("AddBackward0", out, {&a}, [](const Tensor& g, NeedsGrad) -> TensorList { return {g}; });
   return out;
 }
 
 Tensor mul(const Tensor& a, double s) {
   ScalarType t = scalar_result_type(check_defined(a, "mul"), s);
   Tensor out = map_unary("mul", a, t, [s](auto x) { return x * static_cast<decltype(x)>(s); });
-  record("MulBackward1", out, {&a}, [s](const Tensor& g, NeedsGrad) -> TensorList { return {g * s}; });
+  record("MulBackward0", out, {&a}, [s](const Tensor& g, NeedsGrad) -> TensorList { return {g * s}; });
   return out;
 }
 
@@ -50,7 +50,7 @@ Tensor operator*(double s, const Tensor& a) { return mul(a, s); }
 Tensor operator/(const Tensor& a, double s) {
   ScalarType t = float_type(check_defined(a, "div"));
   Tensor out = map_unary("div", a, t, [s](auto x) { return x / static_cast<decltype(x)>(s); });
-  record("DivBackward1", out, {&a}, [s](const Tensor& g, NeedsGrad) -> TensorList { return {g / s}; });
+  record("DivBackward0", out, {&a}, [s](const Tensor& g, NeedsGrad) -> TensorList { return {g / s}; });
   return out;
 }
 Tensor operator/(double s, const Tensor& a) { return rdiv(a, s); }
