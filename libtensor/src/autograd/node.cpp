@@ -13,6 +13,26 @@ std::atomic<uint64_t> next_sequence_nr{0};
 
 Node::Node() : sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
 
+Node::~Node() {
+  // Destroying the last reference to a node would destroy its inputs' nodes
+  // recursively; instead the outermost destructor drains a work list.
+  thread_local std::vector<std::shared_ptr<Node>>* pending = nullptr;
+  std::vector<std::shared_ptr<Node>> local;
+  bool outermost = pending == nullptr;
+  if (outermost) pending = &local;
+  for (auto& e : next_edges_)
+    if (e.fn) pending->push_back(std::move(e.fn));
+  next_edges_.clear();
+  if (outermost) {
+    while (!local.empty()) {
+      std::shared_ptr<Node> n = std::move(local.back());
+      local.pop_back();
+      n.reset();
+    }
+    pending = nullptr;
+  }
+}
+
 bool any_requires_grad(std::initializer_list<const Tensor*> inputs) {
   if (!GradMode::is_enabled()) return false;
   for (const Tensor* t : inputs)
