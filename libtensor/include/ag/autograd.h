@@ -74,6 +74,11 @@ struct AutogradMeta {
 /// Computes the sum of gradients of `outputs` with respect to graph leaves.
 void backward(const TensorList& outputs, const TensorList& grad_outputs = {}, bool retain_graph = false);
 
+/// Runs `fn` once the current backward pass has processed its whole graph (before
+/// backward() returns). Only valid from inside backward, e.g. from a hook; DDP uses
+/// it to finish its buckets.
+void queue_callback(std::function<void()> fn);
+
 /// The edge a gradient for `t` should flow into (its grad_fn, or its AccumulateGrad when a leaf).
 Edge gradient_edge(const Tensor& t);
 /// True when grad mode is on and any input requires grad.

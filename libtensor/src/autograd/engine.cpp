@@ -34,13 +34,28 @@ void accumulate(TensorList& buffer, size_t slot, Tensor g) {
   }
 }
 
+thread_local std::vector<std::function<void()>>* current_callbacks = nullptr;
+
 }  // namespace
+
+void queue_callback(std::function<void()> fn) {
+  if (!current_callbacks) throw std::logic_error("queue_callback: called outside of a backward pass");
+  current_callbacks->push_back(std::move(fn));
+}
 
 void backward(const TensorList& outputs, const TensorList& grad_outputs, bool retain_graph) {
   if (!grad_outputs.empty() && grad_outputs.size() != outputs.size())
     throw std::invalid_argument("backward: got " + std::to_string(grad_outputs.size()) + " gradients for " +
                                 std::to_string(outputs.size()) + " outputs");
   NoGradGuard no_grad;  // allgrad does not build graphs of the backward pass (no create_graph)
+  std::vector<std::function<void()>> callbacks;
+  auto* outer_callbacks = current_callbacks;
+  current_callbacks = &callbacks;
+  struct Restore {
+    std::vector<std::function<void()>>*& slot;
+    std::vector<std::function<void()>>* prev;
+    ~Restore() { slot = prev; }
+  } restore{current_callbacks, outer_callbacks};
   std::unordered_map<Node*, int> deps;
   std::unordered_map<Node*, TensorList> buffers;
   std::vector<std::shared_ptr<Node>> roots;
@@ -107,6 +122,11 @@ void backward(const TensorList& outputs, const TensorList& grad_outputs, bool re
       if (i < grads.size() && grads[i].defined()) accumulate(buffers[e.fn.get()], e.input_nr, std::move(grads[i]));
       if (--deps[e.fn.get()] == 0) ready.push(e.fn);
     }
+  }
+  // Callbacks may queue more callbacks; run until none are left.
+  for (size_t i = 0; i < callbacks.size(); ++i) {
+    auto fn = std::move(callbacks[i]);
+    fn();
   }
 }
 

@@ -1,0 +1,95 @@
+// ag::dist::Communicator: the process group. Under mpirun it wraps Open MPI;
+// launched any other way it is a local group of one, with no MPI runtime.
+// Note [One MPI thread]: every MPI call, MPI_Init_thread and MPI_Finalize
+// included, runs on one communication thread owned by the Communicator; other
+// threads hand it work and wait on futures. This needs no more than
+// MPI_THREAD_FUNNELED from the library and keeps collective order identical
+// on every rank (the order in which they were submitted).
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ag/tensor.h"
+
+namespace ag::dist {
+
+enum class ReduceOp { Sum, Avg };
+
+struct CommunicatorOptions {
+  /// A collective that makes no progress for this long aborts the whole job
+  /// with a message naming the collective, the step and the ranks that did not arrive.
+  std::chrono::milliseconds collective_timeout = std::chrono::minutes(10);
+  /// Set the thread count to (cores on this node / ranks on this node) when
+  /// distributed, unless AG_NUM_THREADS is set.
+  bool set_threads_per_rank = true;
+};
+
+class Communicator {
+ public:
+  /// Joins the job: MPI when launched by mpirun (OMPI_COMM_WORLD_SIZE / PMIX_RANK
+  /// in the environment), a local group of one otherwise.
+  static std::shared_ptr<Communicator> create(CommunicatorOptions opts = {});
+  /// A local group of one without looking at the environment.
+  static std::shared_ptr<Communicator> local();
+  ~Communicator();
+  Communicator(const Communicator&) = delete;
+  Communicator& operator=(const Communicator&) = delete;
+
+  int rank() const { return rank_; }
+  int world_size() const { return world_; }
+  /// Rank among the processes on this node, and how many there are.
+  int local_rank() const { return local_rank_; }
+  int local_size() const { return local_size_; }
+  bool is_distributed() const { return world_ > 1 || mpi_; }
+  /// "MPI_THREAD_MULTIPLE" etc., or "local".
+  std::string thread_level() const { return thread_level_; }
+
+  /// In place on a contiguous float32/float64 tensor (int64 allowed for Sum).
+  void allreduce(Tensor& t, ReduceOp op = ReduceOp::Sum);
+  /// Starts an in-place allreduce of raw memory and returns at once; the future
+  /// completes when it has finished (or throws the collective's error).
+  std::shared_future<void> allreduce_async(void* data, int64_t count, ScalarType dtype, ReduceOp op,
+                                           std::string what);
+  /// Copies rank `root`'s tensor into every rank's (same shape and dtype everywhere).
+  void broadcast(Tensor& t, int root = 0);
+  /// Every rank's tensor (same shape everywhere), in rank order.
+  std::vector<Tensor> allgather(const Tensor& t);
+  /// Every rank's string, in rank order (lengths may differ).
+  std::vector<std::string> allgather_string(const std::string& s);
+  void barrier();
+
+  /// The training step, named in timeout and error messages.
+  void set_step(int64_t step) { step_ = step; }
+  int64_t step() const { return step_; }
+  std::chrono::milliseconds collective_timeout() const { return opts_.collective_timeout; }
+  void set_collective_timeout(std::chrono::milliseconds t) { opts_.collective_timeout = t; }
+
+  /// Ends every process of the job with `reason` (MPI_Abort); locally, exits.
+  [[noreturn]] void abort(const std::string& reason, int code = 1);
+
+  struct Impl;
+
+ private:
+  Communicator() = default;
+  CommunicatorOptions opts_;
+  int rank_ = 0, world_ = 1, local_rank_ = 0, local_size_ = 1;
+  bool mpi_ = false;
+  std::string thread_level_ = "local";
+  std::atomic<int64_t> step_{0};
+  std::unique_ptr<Impl> impl_;
+};
+
+/// True when this process was started by mpirun/mpiexec.
+bool launched_by_mpi();
+
+/// Runs `body` and turns an escaping exception into a job-wide abort naming the rank,
+/// so one failing rank never leaves the others waiting. Returns body's exit code.
+int run_or_abort(Communicator& comm, const std::function<int()>& body);
+
+}  // namespace ag::dist

@@ -1,0 +1,91 @@
+// ag::dist::DistributedDataParallel: averages gradients across ranks during
+// backward, bucket by bucket, so communication overlaps the rest of backward.
+// Note [Bucket order]: buckets hold parameters in reverse registration order
+// (the order backward usually finishes them), are fixed at construction, are
+// identical on every rank, and launch strictly in index order — so every rank
+// issues the same collectives in the same order.
+#pragma once
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ag/dist/communicator.h"
+#include "ag/tensor.h"
+
+namespace ag::dist {
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+struct DDPOptions {
+  /// Bucket size cap (PyTorch's bucket_cap_mb = 25).
+  size_t bucket_cap_bytes = 25u << 20;
+  /// Copy rank 0's parameters and buffers to every rank at construction.
+  bool broadcast_at_init = true;
+};
+
+/// One bucket of the plan: a contiguous range of parameters (by index into the
+/// named parameter list) and its element count.
+struct BucketSpec {
+  std::vector<size_t> params;
+  std::vector<int64_t> offsets;  // element offset of each parameter in the bucket
+  int64_t numel = 0;
+  ScalarType dtype = kFloat32;
+};
+
+/// Buckets for these parameters: reverse order, split at `cap_bytes` and at dtype changes.
+std::vector<BucketSpec> plan_buckets(const NamedTensors& params, size_t cap_bytes);
+
+class DistributedDataParallel {
+ public:
+  /// Wraps a model given by its named parameters and buffers (Module::named_parameters()
+  /// and named_buffers()). Verifies every rank holds the same names, shapes and dtypes —
+  /// on mismatch every rank throws the same message naming the first difference — then
+  /// broadcasts rank 0's values and installs the gradient hooks.
+  DistributedDataParallel(NamedTensors params, NamedTensors buffers, std::shared_ptr<Communicator> comm,
+                          DDPOptions opts = {});
+  ~DistributedDataParallel();
+  DistributedDataParallel(const DistributedDataParallel&) = delete;
+  DistributedDataParallel& operator=(const DistributedDataParallel&) = delete;
+
+  /// While alive, backward accumulates gradients locally without communicating
+  /// (gradient accumulation); the next synchronised backward reduces the total.
+  class NoSyncGuard {
+   public:
+    explicit NoSyncGuard(DistributedDataParallel& d) : d_(d), prev_(d.sync_) { d.sync_ = false; }
+    ~NoSyncGuard() { d_.sync_ = prev_; }
+    NoSyncGuard(const NoSyncGuard&) = delete;
+    NoSyncGuard& operator=(const NoSyncGuard&) = delete;
+
+   private:
+    DistributedDataParallel& d_;
+    bool prev_;
+  };
+  NoSyncGuard no_sync() { return NoSyncGuard(*this); }
+
+  const std::vector<BucketSpec>& buckets() const { return plan_; }
+  const Communicator& communicator() const { return *comm_; }
+  /// Time from the end of the last backward's graph walk to gradients being final.
+  std::chrono::nanoseconds last_finalize_wait() const { return last_wait_; }
+
+ private:
+  struct State;
+  void on_grad_ready(size_t param);
+  void launch_ready_buckets();
+  void finalize();
+
+  NamedTensors params_;
+  std::shared_ptr<Communicator> comm_;
+  DDPOptions opts_;
+  std::vector<BucketSpec> plan_;
+  std::unique_ptr<State> st_;
+  bool sync_ = true;
+  std::chrono::nanoseconds last_wait_{0};
+};
+
+/// The plain version for hand-written loops: after backward, before step, average
+/// every parameter's gradient over the ranks (a missing gradient counts as zero).
+void allreduce_gradients(const std::vector<Tensor>& params, Communicator& comm);
+
+}  // namespace ag::dist

@@ -1,0 +1,229 @@
+// Communicator: MPI through the communication thread, or a local group of one.
+#include "ag/dist/communicator.h"
+
+#include <mpi.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "ag/runtime.h"
+#include "comm_thread.h"
+#include "mpi_check.h"
+
+namespace ag::dist {
+
+using detail::mpi_check;
+
+struct Communicator::Impl {
+  std::unique_ptr<detail::CommThread> thread;
+};
+
+bool launched_by_mpi() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+
+std::shared_ptr<Communicator> Communicator::local() {
+  return std::shared_ptr<Communicator>(new Communicator());
+}
+
+std::shared_ptr<Communicator> Communicator::create(CommunicatorOptions opts) {
+  auto c = std::shared_ptr<Communicator>(new Communicator());
+  c->opts_ = opts;
+  if (!launched_by_mpi()) return c;
+  c->impl_ = std::make_unique<Impl>();
+  Communicator* self = c.get();
+  c->impl_->thread = std::make_unique<detail::CommThread>([self] { return self->opts_.collective_timeout; },
+                                                          [self] { return self->step_.load(); });
+  const auto& s = c->impl_->thread->setup();
+  c->mpi_ = true;
+  c->rank_ = s.rank;
+  c->world_ = s.world;
+  c->local_rank_ = s.local_rank;
+  c->local_size_ = s.local_size;
+  c->thread_level_ = s.thread_level;
+  if (opts.set_threads_per_rank && !std::getenv("AG_NUM_THREADS")) {
+    unsigned cores = std::thread::hardware_concurrency();
+    ag::set_num_threads(std::max(1, static_cast<int>(cores ? cores : 1) / std::max(1, c->local_size_)));
+  }
+  return c;
+}
+
+Communicator::~Communicator() {
+  if (!impl_) return;
+  if (std::uncaught_exceptions() > 0) abort("exception in flight while leaving the job");
+  impl_->thread->shutdown();
+}
+
+namespace {
+MPI_Datatype mpi_type(ScalarType t, const char* op) {
+  switch (t) {
+    case kFloat32: return MPI_FLOAT;
+    case kFloat64: return MPI_DOUBLE;
+    case kInt64: return MPI_INT64_T;
+    case kBool: return MPI_C_BOOL;
+  }
+  throw std::invalid_argument(std::string(op) + ": unsupported dtype");
+}
+
+void require_contiguous(const Tensor& t, const char* op) {
+  if (!t.defined()) throw std::invalid_argument(std::string(op) + ": undefined tensor");
+  if (!t.is_contiguous())
+    throw std::invalid_argument(std::string(op) + ": tensor of shape " + to_string(t.sizes()) +
+                                " must be contiguous (call .contiguous() first)");
+}
+}  // namespace
+
+std::shared_future<void> Communicator::allreduce_async(void* data, int64_t count, ScalarType dtype, ReduceOp op,
+                                                       std::string what) {
+  if (op == ReduceOp::Avg && !is_floating_point(dtype))
+    throw std::invalid_argument("allreduce: averaging needs a floating point dtype, got " + std::string(dtype_name(dtype)));
+  if (!impl_) {
+    std::promise<void> p;
+    p.set_value();
+    return p.get_future().share();
+  }
+  MPI_Datatype mt = mpi_type(dtype, "allreduce");
+  int world = world_, rank = rank_;
+  return impl_->thread->submit(std::move(what), [=, this](const detail::CommThread::WaitFn& wait) {
+    MPI_Request req;
+    char* p = static_cast<char*>(data);
+    // MPI counts are int: reduce very large buffers in pieces.
+    const int64_t chunk = int64_t{1} << 30;
+    for (int64_t off = 0; off < count; off += chunk) {
+      int n = static_cast<int>(std::min(chunk, count - off));
+      mpi_check(MPI_Iallreduce(MPI_IN_PLACE, p + off * static_cast<int64_t>(element_size(dtype)), n, mt, MPI_SUM,
+                               impl_->thread->world(), &req),
+                "MPI_Iallreduce", rank);
+      wait(&req, 1);
+    }
+    if (op == ReduceOp::Avg) {
+      if (dtype == kFloat32) {
+        float inv = 1.0f / static_cast<float>(world);
+        float* f = static_cast<float*>(data);
+        for (int64_t i = 0; i < count; ++i) f[i] *= inv;
+      } else {
+        double inv = 1.0 / world;
+        double* f = static_cast<double*>(data);
+        for (int64_t i = 0; i < count; ++i) f[i] *= inv;
+      }
+    }
+  });
+}
+
+void Communicator::allreduce(Tensor& t, ReduceOp op) {
+  require_contiguous(t, "allreduce");
+  allreduce_async(t.data_ptr(), t.numel(), t.dtype(), op, "allreduce " + to_string(t.sizes())).get();
+  t.bump_version();
+}
+
+void Communicator::broadcast(Tensor& t, int root) {
+  require_contiguous(t, "broadcast");
+  if (root < 0 || root >= world_)
+    throw std::invalid_argument("broadcast: root " + std::to_string(root) + " is not a rank of a world of " + std::to_string(world_));
+  if (!impl_) return;
+  void* data = t.data_ptr();
+  size_t bytes = t.nbytes();
+  int rank = rank_;
+  impl_->thread
+      ->submit("broadcast " + to_string(t.sizes()),
+               [=, this](const detail::CommThread::WaitFn& wait) {
+                 const size_t chunk = size_t{1} << 30;
+                 for (size_t off = 0; off < bytes; off += chunk) {
+                   MPI_Request req;
+                   mpi_check(MPI_Ibcast(static_cast<char*>(data) + off, static_cast<int>(std::min(chunk, bytes - off)),
+                                        MPI_BYTE, root, impl_->thread->world(), &req),
+                             "MPI_Ibcast", rank);
+                   wait(&req, 1);
+                 }
+               })
+      .get();
+  t.bump_version();
+}
+
+std::vector<Tensor> Communicator::allgather(const Tensor& t) {
+  require_contiguous(t, "allgather");
+  if (!impl_) return {t.clone()};
+  Dims shape = t.sizes();
+  shape.insert(0, world_);
+  Tensor out = ag::empty(shape, t.dtype());
+  const void* src = t.data_ptr();
+  void* dst = out.data_ptr();
+  int bytes = static_cast<int>(t.nbytes());
+  int rank = rank_;
+  impl_->thread
+      ->submit("allgather " + to_string(t.sizes()),
+               [=, this](const detail::CommThread::WaitFn& wait) {
+                 MPI_Request req;
+                 mpi_check(MPI_Iallgather(src, bytes, MPI_BYTE, dst, bytes, MPI_BYTE, impl_->thread->world(), &req),
+                           "MPI_Iallgather", rank);
+                 wait(&req, 1);
+               })
+      .get();
+  std::vector<Tensor> parts;
+  for (int r = 0; r < world_; ++r) parts.push_back(out[r]);
+  return parts;
+}
+
+std::vector<std::string> Communicator::allgather_string(const std::string& s) {
+  if (!impl_) return {s};
+  Tensor len = ag::tensor({static_cast<int64_t>(s.size())});
+  auto lens = allgather(len);
+  std::vector<int> counts(world_), displs(world_);
+  int total = 0;
+  for (int r = 0; r < world_; ++r) {
+    counts[r] = static_cast<int>(lens[r].item<int64_t>());
+    displs[r] = total;
+    total += counts[r];
+  }
+  std::string all(static_cast<size_t>(total), '\0');
+  int rank = rank_;
+  impl_->thread
+      ->submit("allgather strings",
+               [&, this](const detail::CommThread::WaitFn& wait) {
+                 MPI_Request req;
+                 mpi_check(MPI_Iallgatherv(s.data(), static_cast<int>(s.size()), MPI_CHAR, all.data(), counts.data(),
+                                           displs.data(), MPI_CHAR, impl_->thread->world(), &req),
+                           "MPI_Iallgatherv", rank);
+                 wait(&req, 1);
+               })
+      .get();
+  std::vector<std::string> out;
+  for (int r = 0; r < world_; ++r) out.push_back(all.substr(displs[r], counts[r]));
+  return out;
+}
+
+void Communicator::barrier() {
+  if (!impl_) return;
+  int rank = rank_;
+  impl_->thread
+      ->submit("barrier",
+               [=, this](const detail::CommThread::WaitFn& wait) {
+                 MPI_Request req;
+                 mpi_check(MPI_Ibarrier(impl_->thread->world(), &req), "MPI_Ibarrier", rank);
+                 wait(&req, 1);
+               })
+      .get();
+}
+
+void Communicator::abort(const std::string& reason, int code) {
+  if (impl_) impl_->thread->abort(reason, code);
+  std::fprintf(stderr, "allgrad: %s\n", reason.c_str());
+  std::exit(code);
+}
+
+int run_or_abort(Communicator& comm, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    if (comm.world_size() > 1) comm.abort(e.what());
+    std::fprintf(stderr, "allgrad: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace ag::dist
