@@ -137,19 +137,28 @@ void DistributedDataParallel::on_grad_ready(size_t i) {
                              "different names; or a hook re-entered backward.");
   st.ready[i] = 1;
   size_t b = st.bucket_of[i];
-  Tensor g = params_[i].second.grad().contiguous();
-  int64_t n = g.numel(), off = st.offset_of[i];
+  Tensor& p = params_[i].second;
+  Tensor& grad = p.mutable_grad();
+  Tensor slot = st.flat[b].narrow(0, st.offset_of[i], p.numel()).view(p.sizes());
   // Scaled by 1/world on the way in, as PyTorch's reducer does: one multiply per element.
-  if (g.dtype() == kFloat32) {
-    const float* src = g.data_ptr<float>();
-    float* dst = st.flat[b].data_ptr<float>() + off;
-    const float inv = static_cast<float>(1.0 / comm_->world_size());
-    for (int64_t j = 0; j < n; ++j) dst[j] = src[j] * inv;
+  // Afterwards .grad is a view of the bucket, so the reduced values land in it with no copy back.
+  if (grad.data_ptr() == slot.data_ptr()) {
+    grad.mul_(1.0 / comm_->world_size());
   } else {
-    const double* src = g.data_ptr<double>();
-    double* dst = st.flat[b].data_ptr<double>() + off;
-    const double inv = 1.0 / comm_->world_size();
-    for (int64_t j = 0; j < n; ++j) dst[j] = src[j] * inv;
+    Tensor g = grad.contiguous();
+    int64_t n = g.numel();
+    if (g.dtype() == kFloat32) {
+      const float* src = g.data_ptr<float>();
+      float* dst = slot.data_ptr<float>();
+      const float inv = static_cast<float>(1.0 / comm_->world_size());
+      for (int64_t j = 0; j < n; ++j) dst[j] = src[j] * inv;
+    } else {
+      const double* src = g.data_ptr<double>();
+      double* dst = slot.data_ptr<double>();
+      const double inv = 1.0 / comm_->world_size();
+      for (int64_t j = 0; j < n; ++j) dst[j] = src[j] * inv;
+    }
+    grad = slot;
   }
   if (--st.pending[b] == 0) launch_ready_buckets();
 }
@@ -178,16 +187,15 @@ void DistributedDataParallel::finalize() {
   }
   launch_ready_buckets();
   st.step_active = false;
-  NoGradGuard g;
   for (size_t b = 0; b < plan_.size(); ++b) {
     st.launched[b].get();
-    for (size_t j = 0; j < plan_[b].params.size(); ++j) {
-      Tensor& p = params_[plan_[b].params[j]].second;
-      Tensor slot = st.flat[b].narrow(0, plan_[b].offsets[j], p.numel()).view(p.sizes());
-      Tensor& grad = p.mutable_grad();
-      if (grad.defined()) grad.copy_(slot);
-      else grad = slot.clone();
-    }
+    st.flat[b].bump_version();
+  }
+  // Parameters that got no gradient still get the average of the others' (their slot).
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Tensor& p = params_[i].second;
+    if (!p.grad().defined())
+      p.mutable_grad() = st.flat[st.bucket_of[i]].narrow(0, st.offset_of[i], p.numel()).view(p.sizes());
   }
   last_wait_ = std::chrono::steady_clock::now() - t0;
 }
