@@ -54,7 +54,8 @@ void CommThread::shutdown() {
     stop_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  watchdog_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();  // it joins the watchdog before MPI_Finalize
 }
 
 std::shared_future<void> CommThread::submit(std::string what, Task task) {
@@ -83,11 +84,13 @@ void CommThread::run(std::promise<void>& ready) {
     MPI_Comm_rank(node, &setup_.local_rank);
     MPI_Comm_size(node, &setup_.local_size);
     MPI_Comm_free(&node);
+    guarded_ = provided == MPI_THREAD_MULTIPLE && setup_.world > 1;
   } catch (...) {
     init_error_ = std::current_exception();
     ready.set_value();
     return;
   }
+  if (guarded_) watchdog_ = std::thread([this] { watchdog_loop(); });
   ready.set_value();
 
   for (;;) {
@@ -100,21 +103,54 @@ void CommThread::run(std::promise<void>& ready) {
       queue_.pop_front();
     }
     int64_t seq = ++seq_;
+    {
+      std::lock_guard<std::mutex> lk(current_mu_);
+      current_ = item.what;
+    }
+    busy_seq_ = seq;
+    busy_since_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
     try {
-      item.task([&](MPI_Request* reqs, int n) { wait_requests(reqs, n, item.what, seq); });
+      item.task(Waiter{guarded_, [&](MPI_Request* reqs, int n) { wait_requests(reqs, n, item.what, seq); }});
       item.done.set_value();
     } catch (...) {
       item.done.set_exception(std::current_exception());
     }
+    busy_since_ns_ = 0;
   }
+  if (watchdog_.joinable()) watchdog_.join();
   MPI_Comm_free(&health_);
   MPI_Comm_free(&world_);
   MPI_Finalize();
 }
 
+void CommThread::watchdog_loop() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      if (watchdog_cv_.wait_for(lk, std::chrono::milliseconds(100), [&] { return stop_; })) return;
+    }
+    int64_t since = busy_since_ns_;
+    if (since == 0) continue;
+    int64_t seq = busy_seq_;
+    answer_health_queries(seq);
+    auto waited = std::chrono::steady_clock::now().time_since_epoch() - std::chrono::nanoseconds(since);
+    if (waited > timeout_()) {
+      std::string what;
+      {
+        std::lock_guard<std::mutex> lk(current_mu_);
+        what = current_;
+      }
+      report_stall(what, seq, std::chrono::duration<double>(waited).count());
+    }
+  }
+}
+
 void CommThread::wait_requests(MPI_Request* reqs, int n, const std::string& what, int64_t seq) {
+  if (guarded_) {
+    mpi_check(MPI_Waitall(n, reqs, MPI_STATUSES_IGNORE), what.c_str(), setup_.rank);
+    return;
+  }
   auto start = std::chrono::steady_clock::now();
-  current_ = what;
   for (uint64_t spin = 0;; ++spin) {
     int flag = 0;
     mpi_check(MPI_Testall(n, reqs, &flag, MPI_STATUSES_IGNORE), what.c_str(), setup_.rank);
@@ -128,7 +164,6 @@ void CommThread::wait_requests(MPI_Request* reqs, int n, const std::string& what
     // so a long wait does not steal the core from computation.
     if (spin > 2000) usleep(spin > 20000 ? 200 : 20);
   }
-  current_.clear();
 }
 
 void CommThread::answer_health_queries(int64_t seq) {
@@ -142,8 +177,13 @@ void CommThread::answer_health_queries(int64_t seq) {
     // buffer lives in replies_ until the send completes.
     replies_.push_back({std::make_unique<char[]>(kReplyBytes), MPI_REQUEST_NULL});
     auto& [buf, req] = replies_.back();
+    std::string what;
+    {
+      std::lock_guard<std::mutex> lk(current_mu_);
+      what = current_;
+    }
     std::snprintf(buf.get(), kReplyBytes, "%lld %lld %s", static_cast<long long>(seq),
-                  static_cast<long long>(step_()), current_.c_str());
+                  static_cast<long long>(step_()), what.c_str());
     MPI_Isend(buf.get(), kReplyBytes, MPI_CHAR, st.MPI_SOURCE, kReplyTag, health_, &req);
   }
   std::erase_if(replies_, [](auto& r) {

@@ -20,9 +20,16 @@ namespace ag::dist::detail {
 
 class CommThread {
  public:
-  /// A task starts nonblocking MPI operations and calls `wait` on their requests.
-  using WaitFn = std::function<void(MPI_Request*, int)>;
-  using Task = std::function<void(const WaitFn&)>;
+  /// Handed to each task. When `blocking` is true a watchdog thread guards the
+  /// collective, so the task may use blocking MPI calls (Open MPI's tuned
+  /// algorithms, several times faster than its nonblocking ones for large
+  /// buffers); otherwise it must start nonblocking operations and `wait` on them,
+  /// which polls and enforces the deadline from this thread.
+  struct Waiter {
+    bool blocking;
+    std::function<void(MPI_Request*, int)> wait;
+  };
+  using Task = std::function<void(const Waiter&)>;
 
   struct Setup {
     int rank = 0, world = 1, local_rank = 0, local_size = 1;
@@ -48,6 +55,7 @@ class CommThread {
     std::promise<void> done;
   };
   void run(std::promise<void>& ready);
+  void watchdog_loop();
   void wait_requests(MPI_Request* reqs, int n, const std::string& what, int64_t seq);
   void answer_health_queries(int64_t seq);
   [[noreturn]] void report_stall(const std::string& what, int64_t seq, double waited_s);
@@ -58,8 +66,14 @@ class CommThread {
   MPI_Comm world_ = MPI_COMM_NULL;   // collectives
   MPI_Comm health_ = MPI_COMM_NULL;  // stall diagnosis only
   std::thread thread_;
+  std::thread watchdog_;
+  bool guarded_ = false;  // MPI_THREAD_MULTIPLE and more than one rank: the watchdog thread runs
+  std::atomic<int64_t> busy_since_ns_{0};  // steady-clock start of the running collective, 0 when idle
+  std::atomic<int64_t> busy_seq_{0};
+  std::mutex current_mu_;
   std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable watchdog_cv_;  // separate, so a submit never wakes the watchdog instead of the worker
   std::deque<Item> queue_;
   bool stop_ = false;
   int64_t seq_ = 0;  // collectives started on this rank

@@ -89,17 +89,20 @@ std::shared_future<void> Communicator::allreduce_async(void* data, int64_t count
   }
   MPI_Datatype mt = mpi_type(dtype, "allreduce");
   int world = world_, rank = rank_;
-  return impl_->thread->submit(std::move(what), [=, this](const detail::CommThread::WaitFn& wait) {
+  return impl_->thread->submit(std::move(what), [=, this](const detail::CommThread::Waiter& wait) {
     MPI_Request req;
     char* p = static_cast<char*>(data);
     // MPI counts are int: reduce very large buffers in pieces.
     const int64_t chunk = int64_t{1} << 30;
     for (int64_t off = 0; off < count; off += chunk) {
       int n = static_cast<int>(std::min(chunk, count - off));
-      (void)req; (void)wait;
-      mpi_check(MPI_Allreduce(MPI_IN_PLACE, p + off * static_cast<int64_t>(element_size(dtype)), n, mt, MPI_SUM,
-                               impl_->thread->world()),
-                "MPI_Allreduce", rank);
+      char* at = p + off * static_cast<int64_t>(element_size(dtype));
+      if (wait.blocking) {
+        mpi_check(MPI_Allreduce(MPI_IN_PLACE, at, n, mt, MPI_SUM, impl_->thread->world()), "MPI_Allreduce", rank);
+      } else {
+        mpi_check(MPI_Iallreduce(MPI_IN_PLACE, at, n, mt, MPI_SUM, impl_->thread->world(), &req), "MPI_Iallreduce", rank);
+        wait.wait(&req, 1);
+      }
     }
     if (op == ReduceOp::Avg) {
       if (dtype == kFloat32) {
@@ -131,14 +134,14 @@ void Communicator::broadcast(Tensor& t, int root) {
   int rank = rank_;
   impl_->thread
       ->submit("broadcast " + to_string(t.sizes()),
-               [=, this](const detail::CommThread::WaitFn& wait) {
+               [=, this](const detail::CommThread::Waiter& wait) {
                  const size_t chunk = size_t{1} << 30;
                  for (size_t off = 0; off < bytes; off += chunk) {
                    MPI_Request req;
                    mpi_check(MPI_Ibcast(static_cast<char*>(data) + off, static_cast<int>(std::min(chunk, bytes - off)),
                                         MPI_BYTE, root, impl_->thread->world(), &req),
                              "MPI_Ibcast", rank);
-                   wait(&req, 1);
+                   wait.wait(&req, 1);
                  }
                })
       .get();
@@ -157,11 +160,11 @@ std::vector<Tensor> Communicator::allgather(const Tensor& t) {
   int rank = rank_;
   impl_->thread
       ->submit("allgather " + to_string(t.sizes()),
-               [=, this](const detail::CommThread::WaitFn& wait) {
+               [=, this](const detail::CommThread::Waiter& wait) {
                  MPI_Request req;
                  mpi_check(MPI_Iallgather(src, bytes, MPI_BYTE, dst, bytes, MPI_BYTE, impl_->thread->world(), &req),
                            "MPI_Iallgather", rank);
-                 wait(&req, 1);
+                 wait.wait(&req, 1);
                })
       .get();
   std::vector<Tensor> parts;
@@ -184,12 +187,12 @@ std::vector<std::string> Communicator::allgather_string(const std::string& s) {
   int rank = rank_;
   impl_->thread
       ->submit("allgather strings",
-               [&, this](const detail::CommThread::WaitFn& wait) {
+               [&, this](const detail::CommThread::Waiter& wait) {
                  MPI_Request req;
                  mpi_check(MPI_Iallgatherv(s.data(), static_cast<int>(s.size()), MPI_CHAR, all.data(), counts.data(),
                                            displs.data(), MPI_CHAR, impl_->thread->world(), &req),
                            "MPI_Iallgatherv", rank);
-                 wait(&req, 1);
+                 wait.wait(&req, 1);
                })
       .get();
   std::vector<std::string> out;
@@ -202,10 +205,10 @@ void Communicator::barrier() {
   int rank = rank_;
   impl_->thread
       ->submit("barrier",
-               [=, this](const detail::CommThread::WaitFn& wait) {
+               [=, this](const detail::CommThread::Waiter& wait) {
                  MPI_Request req;
                  mpi_check(MPI_Ibarrier(impl_->thread->world(), &req), "MPI_Ibarrier", rank);
-                 wait(&req, 1);
+                 wait.wait(&req, 1);
                })
       .get();
 }
