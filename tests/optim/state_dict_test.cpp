@@ -199,9 +199,9 @@ TEST(OptimizerStateDict, LoadFailsOnTheFirstDifferenceAndChangesNothing) {
   {
     NamedTensors qs = copies(ps);
     SGD sgd(qs);
-    expect_error(sgd.state_dict(), "the state dict is from a SGD optimizer, this one is Adam");
+    expect_error(sgd.state_dict(), "the state dict was saved by SGD, this optimizer is Adam");
     AdamW adamw(qs);
-    expect_error(adamw.state_dict(), "from a AdamW optimizer");
+    expect_error(adamw.state_dict(), "saved by AdamW");
   }
   OptimizerStateDict sd = good;
   sd.param_groups.push_back(sd.param_groups[0]);

@@ -81,7 +81,7 @@ SchedulerStateDict LRScheduler::state_dict() const {
 
 void LRScheduler::load_state_dict(const SchedulerStateDict& sd) {
   const std::string where = type_ + ".load_state_dict: ";
-  if (sd.type != type_) throw std::invalid_argument(where + "the state dict is from a " + sd.type + " scheduler");
+  if (sd.type != type_) throw std::invalid_argument(where + "the state dict was saved by " + sd.type + ", this scheduler is " + type_);
   const size_t groups = optimizer_.param_groups().size();
   if (sd.base_lrs.size() != groups || sd.last_lr.size() != groups)
     throw std::invalid_argument(where + "the state dict has " + std::to_string(sd.base_lrs.size()) + " base lrs and " +

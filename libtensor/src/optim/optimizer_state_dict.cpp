@@ -38,7 +38,7 @@ void Optimizer::load_state_dict(const OptimizerStateDict& sd) {
   auto fail = [&](const std::string& what) { throw std::invalid_argument(where + what); };
   auto group_label = [](size_t gi) { return "param group " + std::to_string(gi); };
 
-  if (sd.type != type_) fail("the state dict is from a " + sd.type + " optimizer, this one is " + type_);
+  if (sd.type != type_) fail("the state dict was saved by " + sd.type + ", this optimizer is " + type_);
   if (sd.param_groups.size() != groups_.size())
     fail("the state dict has " + std::to_string(sd.param_groups.size()) + " param groups, this optimizer has " +
          std::to_string(groups_.size()));

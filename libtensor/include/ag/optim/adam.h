@@ -35,6 +35,7 @@ struct AdamWOptions {
   bool amsgrad = false;
   bool maximize = false;
 
+  /// The same settings as AdamOptions (AdamW applies weight_decay decoupled).
   AdamOptions adam() const { return {lr, betas, eps, weight_decay, amsgrad, maximize}; }
 };
 
@@ -45,8 +46,11 @@ struct AdamWOptions {
 /// One fused pass over the parameter's memory.
 class Adam : public Optimizer {
  public:
+  /// Param groups; options a group leaves out come from `defaults`.
   Adam(std::vector<ParamGroup> groups, AdamOptions defaults = {});
+  /// One group of parameters, named "0", "1", ... (Module::parameters()).
   Adam(TensorList params, AdamOptions defaults = {});
+  /// One group of named parameters (Module::named_parameters()).
   Adam(const NamedTensors& named_params, AdamOptions defaults = {});
 
   /// Slots in ParamState::buffers.
@@ -69,8 +73,11 @@ class Adam : public Optimizer {
 /// dicts carry the type "AdamW", so they do not load into Adam or back.
 class AdamW : public Adam {
  public:
+  /// Param groups; options a group leaves out come from `defaults`.
   AdamW(std::vector<ParamGroup> groups, AdamWOptions defaults = {});
+  /// One group of parameters, named "0", "1", ... (Module::parameters()).
   AdamW(TensorList params, AdamWOptions defaults = {});
+  /// One group of named parameters (Module::named_parameters()).
   AdamW(const NamedTensors& named_params, AdamWOptions defaults = {});
 };
 

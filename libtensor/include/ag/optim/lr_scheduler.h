@@ -33,6 +33,7 @@ class LRScheduler {
   int64_t last_epoch() const { return last_epoch_; }
   /// One per param group: the lr the schedule starts from ("initial_lr").
   const std::vector<double>& base_lrs() const { return base_lrs_; }
+  /// The optimizer whose lrs this scheduler sets.
   Optimizer& optimizer() const { return optimizer_; }
   /// "StepLR", "CosineAnnealingLR", ...
   const std::string& type_name() const { return type_; }
@@ -78,6 +79,7 @@ class LRScheduler {
 /// lr = base_lr * gamma^(epoch / step_size): multiplies the lr by gamma every step_size epochs.
 class StepLR : public LRScheduler {
  public:
+  /// step_size >= 1 epochs between decays; takes the first step (lr unchanged at epoch 0).
   StepLR(Optimizer& optimizer, int64_t step_size, double gamma = 0.1);
 
  protected:
@@ -94,8 +96,11 @@ class StepLR : public LRScheduler {
 /// Multiplies the lr by gamma at each milestone epoch (a milestone listed twice applies twice).
 class MultiStepLR : public LRScheduler {
  public:
+  /// Milestones in any order; takes the first step.
   MultiStepLR(Optimizer& optimizer, std::vector<int64_t> milestones, double gamma = 0.1);
+  /// The base state plus the milestones.
   SchedulerStateDict state_dict() const override;
+  /// Restores the base state and the milestones.
   void load_state_dict(const SchedulerStateDict& sd) override;
 
  protected:
@@ -114,6 +119,7 @@ class MultiStepLR : public LRScheduler {
 /// past T_max it keeps following the cosine back up.
 class CosineAnnealingLR : public LRScheduler {
  public:
+  /// Half a period is T_max >= 1 epochs; takes the first step.
   CosineAnnealingLR(Optimizer& optimizer, int64_t T_max, double eta_min = 0);
 
  protected:
@@ -131,6 +137,7 @@ class CosineAnnealingLR : public LRScheduler {
 /// total_iters epochs, then holds it (learning-rate warmup).
 class LinearLR : public LRScheduler {
  public:
+  /// start_factor in (0, 1], end_factor in [0, 1], total_iters >= 1; takes the first step (lr *= start_factor).
   LinearLR(Optimizer& optimizer, double start_factor = 1.0 / 3, double end_factor = 1.0, int64_t total_iters = 5);
 
  protected:
@@ -148,10 +155,15 @@ class LinearLR : public LRScheduler {
 /// on, and restarts from its base lr at that milestone. All must belong to `optimizer`.
 class SequentialLR : public LRScheduler {
  public:
+  /// One more scheduler than milestones; milestones in increasing order. Construct the
+  /// schedulers first (on `optimizer`); this resets the lrs and replays only the first one's start.
   SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRScheduler>> schedulers,
                std::vector<int64_t> milestones);
+  /// Steps the scheduler in charge of the new epoch (at a milestone, restarting it at epoch 0).
   void step() override;
+  /// The base state, the milestones and every scheduler's state.
   SchedulerStateDict state_dict() const override;
+  /// Restores this scheduler and each driven one; their number and types must match.
   void load_state_dict(const SchedulerStateDict& sd) override;
 
  protected:
@@ -166,9 +178,13 @@ class SequentialLR : public LRScheduler {
 /// (e.g. a LinearLR warmup under a StepLR decay). All must share one optimizer.
 class ChainedScheduler : public LRScheduler {
  public:
+  /// At least one scheduler; construct them first, on one optimizer. Takes no step itself.
   explicit ChainedScheduler(std::vector<std::shared_ptr<LRScheduler>> schedulers);
+  /// Steps every scheduler, in order.
   void step() override;
+  /// The base state and every scheduler's state.
   SchedulerStateDict state_dict() const override;
+  /// Restores this scheduler and each driven one; their number and types must match.
   void load_state_dict(const SchedulerStateDict& sd) override;
 
  protected:

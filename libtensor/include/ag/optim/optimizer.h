@@ -27,6 +27,7 @@ struct ParamGroup {
   /// Named parameters (Module::named_parameters()); names must be unique within the optimizer.
   explicit ParamGroup(const NamedTensors& named, Hyperparameters options = {});
 
+  /// The parameters, updated in place by step().
   TensorList params;
   /// Aligned with params; filled in by the optimizer when left empty.
   std::vector<std::string> names;
@@ -36,6 +37,7 @@ struct ParamGroup {
 
   /// options["lr"]; throws if the group has none yet.
   double lr() const;
+  /// Sets options["lr"] (what schedulers do).
   void set_lr(double lr) { options["lr"] = lr; }
 };
 

@@ -28,8 +28,11 @@ struct RMSpropOptions {
 /// One fused pass over the parameter's memory.
 class RMSprop : public Optimizer {
  public:
+  /// Param groups; options a group leaves out come from `defaults`.
   RMSprop(std::vector<ParamGroup> groups, RMSpropOptions defaults = {});
+  /// One group of parameters, named "0", "1", ... (Module::parameters()).
   RMSprop(TensorList params, RMSpropOptions defaults = {});
+  /// One group of named parameters (Module::named_parameters()).
   RMSprop(const NamedTensors& named_params, RMSpropOptions defaults = {});
 
   /// Slots in ParamState::buffers.

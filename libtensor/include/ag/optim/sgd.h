@@ -26,8 +26,11 @@ struct SGDOptions {
 /// g = g + momentum*buf (nesterov) or buf; then p -= lr*g. One fused pass over memory.
 class SGD : public Optimizer {
  public:
+  /// Param groups; options a group leaves out come from `defaults`.
   SGD(std::vector<ParamGroup> groups, SGDOptions defaults = {});
+  /// One group of parameters, named "0", "1", ... (Module::parameters()).
   SGD(TensorList params, SGDOptions defaults = {});
+  /// One group of named parameters (Module::named_parameters()).
   SGD(const NamedTensors& named_params, SGDOptions defaults = {});
 
   /// Slot of the momentum buffer in ParamState::buffers.
