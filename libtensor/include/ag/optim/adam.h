@@ -1,0 +1,84 @@
+// ag::optim::Adam and AdamW (torch.optim.Adam / AdamW), single-tensor CPU
+// semantics: eps added after bias-correcting sqrt(v), L2 decay in Adam,
+// decoupled decay in AdamW, optional AMSGrad.
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ag/optim/optimizer.h"
+
+namespace ag::optim {
+
+/// torch.optim.Adam's defaults.
+struct AdamOptions {
+  double lr = 1e-3;
+  std::pair<double, double> betas = {0.9, 0.999};
+  double eps = 1e-8;
+  /// L2 penalty added to the gradient (Adam); decoupled decay in AdamW.
+  double weight_decay = 0;
+  bool amsgrad = false;
+  bool maximize = false;
+
+  /// Keys "lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad", "maximize".
+  Hyperparameters to_map() const;
+  /// Reads and validates a full set of options; throws naming `optimizer`, the bad key and value.
+  static AdamOptions from_map(const Hyperparameters& h, const char* optimizer = "Adam");
+};
+
+/// torch.optim.AdamW's defaults: Adam's, with weight_decay=1e-2.
+struct AdamWOptions {
+  double lr = 1e-3;
+  std::pair<double, double> betas = {0.9, 0.999};
+  double eps = 1e-8;
+  double weight_decay = 1e-2;
+  bool amsgrad = false;
+  bool maximize = false;
+
+  /// The same settings as AdamOptions (AdamW applies weight_decay decoupled).
+  AdamOptions adam() const { return {lr, betas, eps, weight_decay, amsgrad, maximize}; }
+};
+
+/// Per parameter, with t its own step count (see Note [Optimizer rounding] in
+/// src/optim/update_kernel.h for the exact rounding):
+///   g = grad (+ wd*p);  m = lerp(m, g, 1-β1);  v = v*β2 + (1-β2)*g*g
+///   step_size = lr/(1-β1^t);  denom = sqrt(v)/sqrt(1-β2^t) + eps;  p -= step_size*m/denom
+/// One fused pass over the parameter's memory.
+class Adam : public Optimizer {
+ public:
+  /// Param groups; options a group leaves out come from `defaults`.
+  Adam(std::vector<ParamGroup> groups, AdamOptions defaults = {});
+  /// One group of parameters, named "0", "1", ... (Module::parameters()).
+  Adam(TensorList params, AdamOptions defaults = {});
+  /// One group of named parameters (Module::named_parameters()).
+  Adam(const NamedTensors& named_params, AdamOptions defaults = {});
+
+  /// Slots in ParamState::buffers.
+  static constexpr size_t kExpAvg = 0, kExpAvgSq = 1, kMaxExpAvgSq = 2;
+
+ protected:
+  /// For AdamW: `decoupled` applies p *= 1 - lr*wd before the moment updates instead of L2.
+  Adam(std::string type_name, std::vector<ParamGroup> groups, AdamOptions defaults, bool decoupled);
+
+  void validate(const Hyperparameters& options) const override;
+  std::vector<size_t> required_buffers(const Hyperparameters& options) const override;
+  void step_group(ParamGroup& group, std::vector<ParamState>& states) override;
+
+ private:
+  bool decoupled_ = false;
+};
+
+/// Adam with decoupled weight decay (Loshchilov & Hutter): p *= 1 - lr*wd before
+/// the moment updates, no L2 term in the gradient. Same state as Adam; its state
+/// dicts carry the type "AdamW", so they do not load into Adam or back.
+class AdamW : public Adam {
+ public:
+  /// Param groups; options a group leaves out come from `defaults`.
+  AdamW(std::vector<ParamGroup> groups, AdamWOptions defaults = {});
+  /// One group of parameters, named "0", "1", ... (Module::parameters()).
+  AdamW(TensorList params, AdamWOptions defaults = {});
+  /// One group of named parameters (Module::named_parameters()).
+  AdamW(const NamedTensors& named_params, AdamWOptions defaults = {});
+};
+
+}  // namespace ag::optim
