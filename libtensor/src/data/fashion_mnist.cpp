@@ -29,7 +29,9 @@ FashionMNIST::FashionMNIST(const std::string& root, bool train, MnistOptions opt
                              "(apt-get install dataset-fashion-mnist), which puts the files in " + std::string(kDefaultRoot) +
                              ", or pass the folder that holds them");
   const std::string prefix = train ? "train" : "t10k";
-  *this = from_files(pick_file(root, prefix + "-images-idx3-ubyte"), pick_file(root, prefix + "-labels-idx1-ubyte"), options);
+  const std::string images = pick_file(root, prefix + "-images-idx3-ubyte");
+  const std::string labels = pick_file(root, prefix + "-labels-idx1-ubyte");
+  *this = from_files(images, labels, options);
 }
 
 FashionMNIST FashionMNIST::from_files(const std::string& images_path, const std::string& labels_path, MnistOptions options) {

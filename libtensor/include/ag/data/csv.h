@@ -16,7 +16,7 @@ struct CsvOptions {
   bool header = true;
   /// The label column, by header name or by index (negative counts from the end);
   /// std::monostate (the default) means every column is a feature.
-  std::variant<std::monostate, std::string, int64_t> label_column;
+  std::variant<std::monostate, std::string, int64_t> label_column = std::monostate{};
   /// Field separator.
   char delimiter = ',';
   /// dtype of the features tensor (values are parsed as double, then converted, as NumPy does).
