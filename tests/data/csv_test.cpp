@@ -74,6 +74,7 @@ TEST(CsvReader, BadCellsNameLineAndColumn) {
       {"header-only.csv", "a,b\n", {}, "has a header but no data rows"},
       {"empty.csv", "\n\n", {}, "is empty"},
       {"huge.csv", "a\n1e999\n", {}, "out of the range of a double"},
+      {"signs.csv", "a\n+-1\n", {}, "'+-1' is not a number"},
   };
   for (const Case& c : cases) {
     ag_test::write_bytes(dir.file(c.name), c.text);

@@ -108,7 +108,9 @@ CsvTable read_csv(const std::string& path, const CsvOptions& options) {
       };
       if (cell.empty()) fail(path, where() + ": empty field");
       double v = 0;
-      const char* first = cell.data() + (cell.front() == '+' ? 1 : 0);
+      // from_chars takes no leading '+'; skip one unless another sign follows it.
+      const bool plus = cell.size() > 1 && cell[0] == '+' && cell[1] != '-' && cell[1] != '+';
+      const char* first = cell.data() + (plus ? 1 : 0);
       auto [end, ec] = std::from_chars(first, cell.data() + cell.size(), v);
       if (ec == std::errc::result_out_of_range) fail(path, where() + ": '" + std::string(cell) + "' is out of the range of a double");
       if (ec != std::errc() || end != cell.data() + cell.size()) fail(path, where() + ": '" + std::string(cell) + "' is not a number");
