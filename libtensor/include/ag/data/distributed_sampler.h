@@ -1,0 +1,63 @@
+// ag::data::DistributedSampler: which indices each rank of a data-parallel job visits.
+// Pure arithmetic on (N, world size, rank, epoch, seed); no communication.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "ag/data/sampler.h"
+
+namespace ag::data {
+
+/// torch.utils.data.distributed.DistributedSampler. Per epoch the global order is
+/// randperm(N) from a fresh generator seeded seed + epoch (shuffle) or 0..N-1; without
+/// drop_last it is padded to total_size() by repeating from its start (cycling when the
+/// padding exceeds N), with drop_last truncated to total_size(); rank r takes entries
+/// r, r + R, r + 2R, ... (strided, not contiguous blocks). Every rank gets num_samples()
+/// indices, so ranks run the same number of steps.
+///
+/// Note [Resharding on resume]: state(consumed) reports the global samples consumed, c =
+/// consumed * R (ranks consume in lockstep, so after k local indices each, global entries
+/// [0, kR) are done). Loading it with another world size R' re-splits the rest of the epoch:
+/// with M = pass_samples - c real samples left, the new global list is entry (c + j) mod
+/// pass_samples of the epoch's order for j in [0, ceil(M / R') * R'), and rank r takes every
+/// R'-th entry from r. Every remaining sample is seen exactly once; the at most R' - 1
+/// padding entries repeat samples from the start of the epoch. With R' = R this is exactly
+/// the uninterrupted epoch. (With drop_last the remainder is padded, not truncated, so a
+/// world-size change loses no sample of the epoch.)
+class DistributedSampler : public Sampler {
+ public:
+  DistributedSampler(int64_t dataset_size, int64_t num_replicas, int64_t rank, bool shuffle = true,
+                     uint64_t seed = 0, bool drop_last = false);
+
+  /// Indices per rank per epoch (PyTorch's num_samples).
+  int64_t size() const override { return num_samples_; }
+  int64_t num_samples() const { return num_samples_; }
+  /// num_samples() * num_replicas().
+  int64_t total_size() const { return num_samples_ * num_replicas_; }
+  int64_t num_replicas() const { return num_replicas_; }
+  int64_t rank() const { return rank_; }
+
+  std::vector<int64_t> start_pass() override;
+  SamplerState state(int64_t consumed) const override;
+  void load_state(const SamplerState& state) override;
+
+  /// This rank's indices for the epoch set by set_epoch, from the start (PyTorch's list(iter(sampler))).
+  std::vector<int64_t> indices() const;
+
+ private:
+  /// This rank's share of the epoch from global cursor `cursor` on.
+  std::vector<int64_t> rank_indices(int64_t cursor, int64_t pass_samples) const;
+
+  int64_t n_, num_replicas_, rank_;
+  bool shuffle_;
+  uint64_t seed_;
+  bool drop_last_;
+  int64_t num_samples_;
+  // The current pass: the global cursor it started from and its real-sample count.
+  bool started_ = false;
+  int64_t start_cursor_ = 0;
+  int64_t pass_samples_ = 0;
+  std::optional<SamplerState> resume_;
+};
+
+}  // namespace ag::data

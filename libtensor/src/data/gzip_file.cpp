@@ -1,0 +1,81 @@
+// GzipFile: zlib's gz* interface with errors that name the file and the offset.
+#include "data/gzip_file.h"
+
+#include <zlib.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+
+namespace ag::data::detail {
+
+namespace {
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw std::runtime_error("file '" + path + "': " + what);
+}
+}  // namespace
+
+GzipFile::GzipFile(const std::string& path) : path_(path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) fail(path, std::filesystem::exists(path, ec) ? "is not a regular file" : "does not exist");
+  file_size_ = std::filesystem::file_size(path, ec);
+  if (ec) fail(path, "cannot read its size: " + ec.message());
+  // Peek at the magic bytes and, for gzip, the trailer's ISIZE (little-endian uint32).
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) fail(path, "cannot open for reading");
+  unsigned char magic[2] = {0, 0};
+  size_t got = std::fread(magic, 1, 2, f);
+  compressed_ = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  if (compressed_ && file_size_ >= 18 && std::fseek(f, -4, SEEK_END) == 0) {
+    unsigned char t[4];
+    if (std::fread(t, 1, 4, f) == 4)
+      declared_length_ = static_cast<uint64_t>(t[0]) | static_cast<uint64_t>(t[1]) << 8 | static_cast<uint64_t>(t[2]) << 16 |
+                         static_cast<uint64_t>(t[3]) << 24;
+  } else if (!compressed_) {
+    declared_length_ = file_size_;
+  }
+  std::fclose(f);
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (!gz) fail(path, "cannot open for reading");
+  gzbuffer(gz, 1 << 18);
+  gz_ = gz;
+}
+
+GzipFile::~GzipFile() {
+  if (gz_) gzclose_r(static_cast<gzFile>(gz_));
+}
+
+size_t GzipFile::read(void* dst, size_t n) {
+  auto* out = static_cast<char*>(dst);
+  size_t total = 0;
+  while (total < n) {
+    const auto chunk = static_cast<unsigned>(std::min<size_t>(n - total, 1u << 30));
+    int r = gzread(static_cast<gzFile>(gz_), out + total, chunk);
+    if (r < 0 || (r == 0 && compressed_)) {
+      int errnum = Z_OK;
+      const char* msg = gzerror(static_cast<gzFile>(gz_), &errnum);
+      if (r < 0 || (errnum != Z_OK && errnum != Z_STREAM_END)) {
+        std::string why = errnum == Z_BUF_ERROR ? "compressed data is truncated" : std::string("corrupt gzip data (") + msg + ")";
+        fail(path_, why + " after " + std::to_string(offset_ + total) + " bytes of uncompressed data");
+      }
+    }
+    if (r == 0) break;
+    total += static_cast<size_t>(r);
+  }
+  offset_ += total;
+  return total;
+}
+
+std::string GzipFile::read_all() {
+  std::string out;
+  if (declared_length_ && !compressed_) out.reserve(static_cast<size_t>(*declared_length_));
+  char buf[1 << 16];
+  for (;;) {
+    size_t got = read(buf, sizeof buf);
+    out.append(buf, got);
+    if (got < sizeof buf) break;
+  }
+  return out;
+}
+
+}  // namespace ag::data::detail
