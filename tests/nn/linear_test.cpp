@@ -120,3 +120,15 @@ TEST(Linear, ErrorsNameShapesAndDtypes) {
   EXPECT_THROW(F::linear(ag::ones({2, 4}), ag::ones({4}), ag::Tensor()), std::invalid_argument);
   EXPECT_THROW(nn::Linear(-1, 2), std::invalid_argument);
 }
+
+TEST(Linear, BracedSequentialDrawsInListOrder) {
+  // See Note [Construction order] in ag/nn/sequential.h.
+  ag::manual_seed(0);
+  nn::Sequential seq{nn::Linear(4, 2), nn::ReLU(), nn::Linear(2, 3)};
+  ag::manual_seed(0);
+  nn::Linear first(4, 2);
+  nn::Linear second(2, 3);
+  EXPECT_TRUE(seq.at<nn::Linear>(0)->weight.equal(first.weight));
+  EXPECT_TRUE(seq.at<nn::Linear>(2)->weight.equal(second.weight));
+  EXPECT_TRUE(seq.at<nn::Linear>(2)->bias.equal(second.bias));
+}

@@ -29,7 +29,7 @@ std::vector<std::string> keys(const nn::OrderedDict<ag::Tensor>& d) { return d.k
 }  // namespace
 
 TEST(Module, SequentialNamesChildrenByIndex) {
-  nn::Sequential seq(nn::Linear(4, 3), nn::ReLU(), nn::Linear(3, 2));
+  nn::Sequential seq{nn::Linear(4, 3), nn::ReLU(), nn::Linear(3, 2)};
   EXPECT_EQ(keys(seq.named_parameters()), (std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias"}));
   EXPECT_EQ(seq.parameters().size(), 4u);
   EXPECT_EQ(seq.named_children().keys(), (std::vector<std::string>{"0", "1", "2"}));
@@ -95,7 +95,7 @@ TEST(Module, RegistrationErrorsNameTheProblem) {
 
 TEST(Module, TrainEvalIsRecursive) {
   auto inner = std::make_shared<nn::Dropout>(0.5);
-  nn::Sequential seq(nn::Linear(2, 2), nn::Sequential(inner, nn::ReLU()));
+  nn::Sequential seq{nn::Linear(2, 2), nn::Sequential{inner, nn::ReLU()}};
   EXPECT_TRUE(seq.is_training());
   seq.eval();
   EXPECT_FALSE(seq.is_training());
@@ -133,15 +133,15 @@ TEST(Module, ToDtypeKeepsTensorIdentity) {
 }
 
 TEST(Module, ReprMatchesPyTorch) {
-  nn::Sequential block(nn::Linear(4, 2), nn::Sigmoid());
+  nn::Sequential block{nn::Linear(4, 2), nn::Sigmoid()};
   EXPECT_EQ(block.repr(),
             "Sequential(\n"
             "  (0): Linear(in_features=4, out_features=2, bias=True)\n"
             "  (1): Sigmoid()\n"
             ")");
-  nn::Sequential nested(nn::Linear(3, 5, false), nn::LeakyReLU(), nn::Dropout(0.25),
-                        nn::Sequential(nn::GELU(), nn::Softmax(1)), nn::Flatten(), nn::Identity(), nn::Tanh(),
-                        nn::LogSoftmax(-1));
+  nn::Sequential nested{nn::Linear(3, 5, false), nn::LeakyReLU(), nn::Dropout(0.25),
+                        nn::Sequential{nn::GELU(), nn::Softmax(1)}, nn::Flatten(), nn::Identity(), nn::Tanh(),
+                        nn::LogSoftmax(-1)};
   EXPECT_EQ(nested.repr(),
             "Sequential(\n"
             "  (0): Linear(in_features=3, out_features=5, bias=False)\n"

@@ -8,7 +8,7 @@ namespace nn = ag::nn;
 
 namespace {
 std::shared_ptr<nn::Sequential> mlp() {
-  return std::make_shared<nn::Sequential>(nn::Linear(4, 3), nn::ReLU(), nn::Linear(3, 2));
+  return std::make_shared<nn::Sequential>(nn::Sequential{nn::Linear(4, 3), nn::ReLU(), nn::Linear(3, 2)});
 }
 
 std::string load_error(nn::Module& m, const nn::StateDict& d) {

@@ -26,7 +26,7 @@ TEST(Training, MlpLearnsXor) {
   ag::manual_seed(0);
   auto x = ag::tensor({{0., 0.}, {0., 1.}, {1., 0.}, {1., 1.}});
   auto y = ag::tensor({{0.}, {1.}, {1.}, {0.}});
-  nn::Sequential model(nn::Linear(2, 8), nn::Tanh(), nn::Linear(8, 1));
+  nn::Sequential model{nn::Linear(2, 8), nn::Tanh(), nn::Linear(8, 1)};
   nn::BCEWithLogitsLoss loss_fn;
   double first = 0, last = 0;
   for (int step = 0; step < 2000; ++step) {
@@ -55,7 +55,7 @@ TEST(Training, MlpClassifiesTenGaussianClusters) {
       xs[i * dims + d] = centers.data_ptr<float>()[c * dims + d] + noise.data_ptr<float>()[i * dims + d];
   }
   auto x = ag::from_vector(xs, {n, dims});
-  nn::Sequential model(nn::Linear(dims, 64), nn::ReLU(), nn::Dropout(0.1), nn::Linear(64, classes));
+  nn::Sequential model{nn::Linear(dims, 64), nn::ReLU(), nn::Dropout(0.1), nn::Linear(64, classes)};
   nn::CrossEntropyLoss loss_fn;
   for (int step = 0; step < 300; ++step) {
     loss_fn(model(x), labels).backward();

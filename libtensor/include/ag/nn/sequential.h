@@ -14,8 +14,14 @@ namespace ag::nn {
 /// Children are named "0", "1", ... in order, so a Sequential of Linear, ReLU,
 /// Linear has parameters "0.weight", "0.bias", "2.weight", "2.bias" as in PyTorch.
 ///
-///     auto block = std::make_shared<ag::nn::Sequential>(ag::nn::Linear(4, 2), ag::nn::Sigmoid());
-///     auto out = block->forward(ag::ones({2, 3, 4}));
+///     ag::nn::Sequential block{ag::nn::Linear(4, 2), ag::nn::Sigmoid()};
+///     auto out = block(ag::ones({2, 3, 4}));
+///
+/// Note [Construction order]: write the list in braces. C++ evaluates a braced
+/// list left to right but function arguments in an unspecified order (GCC goes
+/// right to left), and each Linear draws its initial values when constructed,
+/// so only braces give the values PyTorch gives for the same seed. (libtorch's
+/// Sequential has the same trap.)
 class Sequential : public Module {
  public:
   Sequential() = default;
