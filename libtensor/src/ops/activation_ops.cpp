@@ -84,8 +84,9 @@ Tensor dropout(const Tensor& input, double p, bool training) {
     throw std::invalid_argument("dropout probability has to be between 0 and 1, but got " + std::to_string(p));
   if (!training || p == 0) return input;
   if (p == 1) return input * 0.0;  // as PyTorch: input times zero, so NaN stays NaN
-  // The mask is PyTorch's bernoulli_(1 − p) without MKL: one double uniform per element,
-  // kept when u < 1 − p (x86 PyTorch wheels use MKL's own stream, which nothing can replay).
+  // The mask is PyTorch's default CPU bernoulli_(1 − p): one double uniform per element in
+  // order, kept when u < 1 − p. PyTorch takes this path on AMD CPUs and in builds without
+  // MKL; on Intel CPUs its MKL builds draw from MKL's own stream, which nothing can replay.
   Tensor mask = detail::make_empty(input.sizes(), input.dtype());
   Generator& gen = default_generator();
   const double keep = 1 - p;
