@@ -19,6 +19,7 @@ class Sigmoid : public Module {
   Tensor forward(const Tensor& input) override;
 };
 
+/// Hyperbolic tangent.
 class Tanh : public Module {
  public:
   Tensor forward(const Tensor& input) override;

@@ -96,10 +96,13 @@ class Module {
   std::vector<Tensor> parameters(bool recurse = true) const;
   /// Parameters under dotted names ("0.weight", "model.2.bias"); tied ones under their first name.
   OrderedDict<Tensor> named_parameters(bool recurse = true) const;
+  /// Buffers (persistent or not) in registration order, each once.
   std::vector<Tensor> buffers(bool recurse = true) const;
+  /// Buffers under dotted names.
   OrderedDict<Tensor> named_buffers(bool recurse = true) const;
   /// Immediate children, each once.
   std::vector<ModulePtr> children() const;
+  /// Immediate children under their registered names.
   OrderedDict<ModulePtr> named_children() const;
   /// Calls fn on every descendant (children first, each once) and then on this module, like Module.apply.
   void apply(const std::function<void(Module&)>& fn);
@@ -107,7 +110,9 @@ class Module {
   // ---- modes and gradients
   /// Sets training mode here and in every descendant (Dropout reads it).
   void train(bool on = true);
+  /// train(false).
   void eval() { train(false); }
+  /// Whether this module is in training mode.
   bool is_training() const { return training_; }
   /// Clears the gradients of all parameters: to undefined by default (PyTorch 2.x), or to zeros.
   void zero_grad(bool set_to_none = true);

@@ -51,8 +51,10 @@ class OrderedDict {
   }
   bool contains(const std::string& key) const { return index_.count(key) != 0; }
 
+  /// Number of entries.
   size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
+  /// Removes every entry.
   void clear() {
     items_.clear();
     index_.clear();
@@ -61,13 +63,16 @@ class OrderedDict {
   auto end() { return items_.end(); }
   auto begin() const { return items_.begin(); }
   auto end() const { return items_.end(); }
+  /// The entries in insertion order.
   const std::vector<Item>& items() const { return items_; }
+  /// The keys in insertion order.
   std::vector<std::string> keys() const {
     std::vector<std::string> k;
     k.reserve(items_.size());
     for (const auto& it : items_) k.push_back(it.first);
     return k;
   }
+  /// The values in insertion order.
   std::vector<V> values() const {
     std::vector<V> v;
     v.reserve(items_.size());
