@@ -9,3 +9,6 @@
 #include "ag/runtime.h"
 #include "ag/shape.h"
 #include "ag/tensor.h"
+#include "ag/data.h"
+#include "ag/nn/nn.h"
+#include "ag/optim.h"

@@ -1,0 +1,34 @@
+// Linear (y = x·Wᵀ + b) and Identity, the layers of torch/nn/modules/linear.py.
+#pragma once
+#include <cstdint>
+
+#include "ag/nn/module.h"
+
+namespace ag::nn {
+
+/// Applies y = x·Wᵀ + b to inputs of shape (*, in_features), giving (*, out_features).
+/// Initialised as PyTorch does: kaiming_uniform_(a=√5) on the weight, then the bias
+/// from U(−1/√in, 1/√in), both from the global generator; so after
+/// ag::manual_seed(s) the values equal torch.manual_seed(s); nn.Linear(in, out).
+class Linear : public Module {
+ public:
+  Linear(int64_t in_features, int64_t out_features, bool bias = true);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  /// Draws the weight and bias again (PyTorch's reset_parameters).
+  void reset_parameters();
+
+  int64_t in_features, out_features;
+  /// (out_features, in_features).
+  Tensor weight;
+  /// (out_features), or undefined when built with bias = false.
+  Tensor bias;
+};
+
+/// Returns its input unchanged (a placeholder, e.g. for a removed layer).
+class Identity : public Module {
+ public:
+  Tensor forward(const Tensor& input) override { return input; }
+};
+
+}  // namespace ag::nn

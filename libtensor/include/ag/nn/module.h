@@ -1,0 +1,170 @@
+// ag::nn::Module: the base of every layer and model. It holds parameters,
+// buffers and child modules in registration order, so the dotted names it
+// hands out ("model.0.weight") are the ones PyTorch gives the same model.
+#pragma once
+#include <concepts>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <type_traits>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "ag/nn/ordered_dict.h"
+#include "ag/tensor.h"
+
+namespace ag::nn {
+
+class Module;
+/// Modules are shared: a parent and the code that built it hold the same child.
+using ModulePtr = std::shared_ptr<Module>;
+/// Parameter and buffer values by dotted name, in PyTorch's state_dict order.
+using StateDict = OrderedDict<Tensor>;
+
+/// What load_state_dict found (PyTorch's _IncompatibleKeys); only non-empty with strict=false.
+struct LoadStateDictResult {
+  std::vector<std::string> missing_keys;
+  std::vector<std::string> unexpected_keys;
+};
+
+namespace detail {
+template <typename T> struct is_shared_ptr : std::false_type {};
+template <typename T> struct is_shared_ptr<std::shared_ptr<T>> : std::true_type {};
+
+/// A module given by value or by shared_ptr.
+template <typename M>
+concept ModuleArg = std::derived_from<std::decay_t<M>, Module> ||
+                    (is_shared_ptr<std::decay_t<M>>::value &&
+                     std::derived_from<typename std::decay_t<M>::element_type, Module>);
+
+/// Holds a module given by value (moved into a new shared_ptr) or by shared_ptr (shared as is).
+template <ModuleArg M>
+auto hold(M&& m) {
+  using D = std::decay_t<M>;
+  if constexpr (is_shared_ptr<D>::value) return std::shared_ptr<typename D::element_type>(std::forward<M>(m));
+  else return std::make_shared<D>(std::forward<M>(m));
+}
+}  // namespace detail
+
+/// Base class of layers and models. A subclass registers what it owns in its
+/// constructor and overrides forward:
+///
+///     struct Net : ag::nn::Module {
+///       Net() { fc = register_module("fc", ag::nn::Linear(4, 2)); }
+///       ag::Tensor forward(const ag::Tensor& x) override { return fc->forward(x).relu(); }
+///       std::shared_ptr<ag::nn::Linear> fc;
+///     };
+///
+/// Copies are shallow (they share parameter tensors and children), like
+/// Python's copy.copy of a module.
+class Module {
+ public:
+  Module() = default;
+  virtual ~Module() = default;
+  Module(const Module&) = default;
+  Module(Module&&) = default;
+  Module& operator=(const Module&) = default;
+  Module& operator=(Module&&) = default;
+
+  /// The computation on one input. The default throws: modules with another
+  /// signature (losses take input and target) define their own forward.
+  virtual Tensor forward(const Tensor& input);
+  /// Calls forward, as Python's module(x) does.
+  Tensor operator()(const Tensor& input) { return forward(input); }
+
+  // ---- registration (names must be non-empty and contain no '.')
+  /// Registers `t` as a parameter and marks it requires_grad (it must be a leaf).
+  /// An undefined tensor records the name with no value, like Python's None: it
+  /// is skipped by parameters() and state_dict(). Registering an existing
+  /// parameter name replaces the value in place (how weights are tied).
+  Tensor register_parameter(const std::string& name, Tensor t, bool requires_grad = true);
+  /// Registers state that is not trained (running statistics, class weights).
+  /// Non-persistent buffers are left out of state_dict().
+  Tensor register_buffer(const std::string& name, Tensor t, bool persistent = true);
+  /// Registers a child module given by value or by shared_ptr; returns the shared_ptr to keep as a member.
+  template <detail::ModuleArg M>
+  auto register_module(const std::string& name, M&& module) {
+    auto held = detail::hold(std::forward<M>(module));
+    add_child(name, held);
+    return held;
+  }
+
+  // ---- listings (recursive by default; pre-order: a module's own entries, then each child's)
+  /// Parameters in registration order, each once even when tied or shared.
+  std::vector<Tensor> parameters(bool recurse = true) const;
+  /// Parameters under dotted names ("0.weight", "model.2.bias"); tied ones under their first name.
+  OrderedDict<Tensor> named_parameters(bool recurse = true) const;
+  /// Buffers (persistent or not) in registration order, each once.
+  std::vector<Tensor> buffers(bool recurse = true) const;
+  /// Buffers under dotted names.
+  OrderedDict<Tensor> named_buffers(bool recurse = true) const;
+  /// Immediate children, each once.
+  std::vector<ModulePtr> children() const;
+  /// Immediate children under their registered names.
+  OrderedDict<ModulePtr> named_children() const;
+  /// Calls fn on every descendant (children first, each once) and then on this module, like Module.apply.
+  void apply(const std::function<void(Module&)>& fn);
+
+  // ---- modes and gradients
+  /// Sets training mode here and in every descendant (Dropout reads it).
+  void train(bool on = true);
+  /// train(false).
+  void eval() { train(false); }
+  /// Whether this module is in training mode.
+  bool is_training() const { return training_; }
+  /// Clears the gradients of all parameters: to undefined by default (PyTorch 2.x), or to zeros.
+  void zero_grad(bool set_to_none = true);
+  /// Converts floating point parameters, buffers and their gradients to `dtype`
+  /// in place, keeping the tensors' identity (so optimizers keep their references),
+  /// like Module.to(dtype).
+  void to(ScalarType dtype);
+
+  // ---- state
+  /// Every parameter and persistent buffer under its dotted name, detached (sharing memory).
+  /// Tied parameters appear under each name, as in PyTorch.
+  StateDict state_dict() const;
+  /// Copies values from `dict` into the parameters and buffers in place (dtype is converted).
+  /// Throws std::runtime_error listing the missing keys, the unexpected keys (strict only)
+  /// and the keys whose shapes differ. Departure from PyTorch: everything is checked
+  /// before anything is copied, so a failed load leaves the module unchanged.
+  LoadStateDictResult load_state_dict(const StateDict& dict, bool strict = true);
+
+  // ---- printing
+  /// The class name shown by repr (the C++ class name without namespaces).
+  virtual std::string name() const;
+  /// The text inside the parentheses, as in PyTorch ("in_features=4, out_features=2, bias=True").
+  virtual std::string extra_repr() const { return ""; }
+  /// PyTorch's module repr: name, extra_repr, and each child on its own indented line.
+  std::string repr() const;
+
+ protected:
+  /// Registers a child under `name` (replacing a child of the same name in place).
+  void add_child(const std::string& name, ModulePtr child);
+
+ private:
+  using ModuleList = std::vector<std::pair<std::string, const Module*>>;
+  void collect_modules(const std::string& prefix, ModuleList& out, std::unordered_set<const Module*>& seen) const;
+  OrderedDict<Tensor> collect_tensors(bool recurse, bool buffers) const;
+  void collect_state(const std::string& prefix, StateDict& out) const;
+  void check_free_name(const std::string& name, const char* kind) const;
+
+  OrderedDict<Tensor> parameters_;  // undefined value = registered as None
+  OrderedDict<Tensor> buffers_;
+  std::unordered_set<std::string> non_persistent_;
+  OrderedDict<ModulePtr> children_;
+  bool training_ = true;
+};
+
+/// Prints module.repr().
+std::ostream& operator<<(std::ostream& os, const Module& module);
+
+/// Prints the module a shared_ptr holds (instead of std's pointer address).
+template <typename M>
+  requires std::derived_from<M, Module>
+std::ostream& operator<<(std::ostream& os, const std::shared_ptr<M>& module) {
+  return module ? os << *module : os << "None";
+}
+
+}  // namespace ag::nn

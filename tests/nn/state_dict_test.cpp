@@ -1,0 +1,94 @@
+// state_dict / load_state_dict: round trip, in-place copies, strict-mode messages.
+#include <gtest/gtest.h>
+
+#include "ag/ag.h"
+#include "ag/nn/nn.h"
+
+namespace nn = ag::nn;
+
+namespace {
+std::shared_ptr<nn::Sequential> mlp() {
+  return std::make_shared<nn::Sequential>(nn::Sequential{nn::Linear(4, 3), nn::ReLU(), nn::Linear(3, 2)});
+}
+
+std::string load_error(nn::Module& m, const nn::StateDict& d) {
+  try {
+    m.load_state_dict(d);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(StateDict, RoundTripCopiesValuesInPlace) {
+  ag::manual_seed(1);
+  auto src = mlp();
+  auto dst = mlp();  // different draws
+  auto dst_weight = dst->at<nn::Linear>(0)->weight;
+  ASSERT_FALSE(dst_weight.equal(src->at<nn::Linear>(0)->weight));
+  auto v0 = dst_weight._version();
+  auto r = dst->load_state_dict(src->state_dict());
+  EXPECT_TRUE(r.missing_keys.empty() && r.unexpected_keys.empty());
+  // Same tensor objects, new values: optimizers holding the parameters see the load.
+  EXPECT_TRUE(dst->at<nn::Linear>(0)->weight.is_same(dst_weight));
+  EXPECT_GT(dst_weight._version(), v0);
+  for (const auto& [name, t] : src->state_dict()) EXPECT_TRUE(dst->state_dict()[name].equal(t)) << name;
+  auto x = ag::randn({5, 4});
+  EXPECT_TRUE(dst->forward(x).equal(src->forward(x)));
+}
+
+TEST(StateDict, ValuesAreDetachedAndShareMemory) {
+  nn::Linear lin(2, 2);
+  auto sd = lin.state_dict();
+  EXPECT_FALSE(sd["weight"].requires_grad());
+  EXPECT_EQ(sd["weight"].data_ptr(), lin.weight.data_ptr());
+  EXPECT_THROW(sd["nope"], std::out_of_range);
+}
+
+TEST(StateDict, StrictMismatchListsMissingUnexpectedAndShapes) {
+  auto m = mlp();
+  auto sd = m->state_dict();
+  nn::StateDict bad;
+  bad.insert("0.weight", ag::zeros({3, 5}));  // wrong shape
+  bad.insert("0.bias", sd["0.bias"]);
+  bad.insert("2.weight", sd["2.weight"]);
+  bad.insert("extra.weight", ag::zeros({1}));
+  auto before = m->at<nn::Linear>(2)->weight.detach().clone();
+  std::string msg = load_error(*m, bad);
+  EXPECT_EQ(msg,
+            "Error(s) in loading state_dict for Sequential:\n"
+            "\tMissing key(s) in state_dict: \"2.bias\". \n"
+            "\tUnexpected key(s) in state_dict: \"extra.weight\". \n"
+            "\tsize mismatch for 0.weight: copying a param with shape [3, 5] from checkpoint, the shape in current "
+            "model is [3, 4].");
+  // Nothing was copied by the failed load.
+  EXPECT_TRUE(m->at<nn::Linear>(2)->weight.equal(before));
+}
+
+TEST(StateDict, NonStrictReportsKeysButStillRejectsShapes) {
+  auto m = mlp();
+  auto sd = m->state_dict();
+  nn::StateDict partial;
+  partial.insert("0.weight", ag::full({3, 4}, 0.5));
+  partial.insert("bogus", ag::zeros({1}));
+  auto r = m->load_state_dict(partial, /*strict=*/false);
+  EXPECT_EQ(r.missing_keys, (std::vector<std::string>{"0.bias", "2.weight", "2.bias"}));
+  EXPECT_EQ(r.unexpected_keys, (std::vector<std::string>{"bogus"}));
+  EXPECT_EQ(m->at<nn::Linear>(0)->weight.sum().item(), 6.0);
+  partial.insert("0.bias", ag::zeros({7}));
+  EXPECT_THROW(m->load_state_dict(partial, false), std::runtime_error);
+}
+
+TEST(StateDict, BuffersAndDtypeConversion) {
+  nn::CrossEntropyLoss loss({.weight = ag::tensor({1., 2., 3.})});
+  EXPECT_EQ(loss.state_dict().keys(), (std::vector<std::string>{"weight"}));
+  EXPECT_TRUE(nn::CrossEntropyLoss().state_dict().empty());
+  nn::Linear lin(2, 1);
+  nn::StateDict d;
+  d.insert("weight", ag::tensor({{1., 2.}}, ag::kFloat64));
+  d.insert("bias", ag::tensor({3.}, ag::kFloat64));
+  lin.load_state_dict(d);
+  EXPECT_EQ(lin.weight.dtype(), ag::kFloat32);
+  EXPECT_EQ(lin.forward(ag::ones({1, 2})).item(), 6.0);
+}

@@ -1,0 +1,201 @@
+// The flag table: each flag's name, default, help, and how it parses. The same
+// table reads the config file (key = value lines, TOML's flat subset), so a key
+// that is not a flag is an error in both places.
+#include "train/options.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+namespace ag::tools {
+
+namespace {
+
+struct Flag {
+  const char* name;
+  const char* help;
+  std::function<void(TrainOptions&, const std::string&)> set;  // value is "" for switches
+  std::function<std::string(const TrainOptions&)> show;
+  bool is_switch = false;
+};
+
+int64_t to_int(const std::string& flag, const std::string& v, int64_t min) {
+  errno = 0;
+  char* end = nullptr;
+  long long x = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end || errno) throw UsageError("--" + flag + ": '" + v + "' is not a whole number");
+  if (x < min) throw UsageError("--" + flag + ": " + v + " is out of range (at least " + std::to_string(min) + ")");
+  return x;
+}
+
+double to_real(const std::string& flag, const std::string& v, double min) {
+  errno = 0;
+  char* end = nullptr;
+  double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end || errno || !std::isfinite(x)) throw UsageError("--" + flag + ": '" + v + "' is not a number");
+  if (x < min) throw UsageError("--" + flag + ": " + v + " is out of range (at least " + std::to_string(min) + ")");
+  return x;
+}
+
+std::string one_of(const std::string& flag, const std::string& v, std::initializer_list<const char*> allowed) {
+  std::string list;
+  for (const char* a : allowed) {
+    if (v == a) return v;
+    list += std::string(list.empty() ? "" : ", ") + a;
+  }
+  throw UsageError("--" + flag + ": '" + v + "' is not one of " + list);
+}
+
+#define AG_INT(NAME, FIELD, MIN, HELP) \
+  Flag{NAME, HELP, [](TrainOptions& o, const std::string& v) { o.FIELD = to_int(NAME, v, MIN); }, \
+       [](const TrainOptions& o) { return std::to_string(o.FIELD); }}
+#define AG_REAL(NAME, FIELD, MIN, HELP) \
+  Flag{NAME, HELP, [](TrainOptions& o, const std::string& v) { o.FIELD = to_real(NAME, v, MIN); }, \
+       [](const TrainOptions& o) { std::ostringstream s; s << o.FIELD; return s.str(); }}
+#define AG_TEXT(NAME, FIELD, HELP) \
+  Flag{NAME, HELP, [](TrainOptions& o, const std::string& v) { o.FIELD = v; }, \
+       [](const TrainOptions& o) { return o.FIELD.empty() ? std::string("(none)") : o.FIELD; }}
+#define AG_SWITCH(NAME, FIELD, VALUE, HELP) \
+  Flag{NAME, HELP, [](TrainOptions& o, const std::string&) { o.FIELD = VALUE; }, \
+       [](const TrainOptions& o) { return std::string(o.FIELD == VALUE ? "on" : "off"); }, true}
+
+const std::vector<Flag>& flags() {
+  static const std::vector<Flag> table = {
+      AG_TEXT("model", model, "model spec: mlp:784,256,128,10[:dropout=P,act=relu|gelu|tanh], autoencoder:IN,HIDDEN, convnet, logreg:IN,OUT"),
+      AG_TEXT("data", data, "fashion-mnist[:DIR] | idx:DIR | csv:FILE[:label=COL] | synthetic[:N]"),
+      AG_INT("epochs", epochs, 1, "passes over the training data"),
+      AG_INT("max-steps", max_steps, 0, "stop after N optimizer steps counted from the start (resumed steps included); 0 writes the initial checkpoint and stops"),
+      AG_INT("batch-size", batch_size, 1, "samples per step on each rank"),
+      Flag{"optimizer", "adam | adamw | sgd | rmsprop",
+           [](TrainOptions& o, const std::string& v) { o.optimizer = one_of("optimizer", v, {"adam", "adamw", "sgd", "rmsprop"}); },
+           [](const TrainOptions& o) { return o.optimizer; }},
+      AG_REAL("lr", lr, 0, "learning rate"),
+      AG_REAL("momentum", momentum, 0, "momentum (sgd, rmsprop)"),
+      AG_REAL("weight-decay", weight_decay, 0, "weight decay (decoupled for adamw, L2 otherwise)"),
+      AG_TEXT("scheduler", scheduler, "none | step:SIZE,GAMMA (epochs) | cosine (over all steps) | warmup:STEPS (then cosine)"),
+      AG_TEXT("loss", loss, "cross-entropy | mse (default: cross-entropy; mse for the autoencoder)"),
+      AG_SWITCH("no-shuffle", no_shuffle, true, "keep the data in file order"),
+      AG_INT("seed", seed, 0, "seed of every random stream (init, shuffling, dropout)"),
+      AG_INT("threads", threads, 0, "threads per rank (0: cores / ranks on this node)"),
+      AG_TEXT("checkpoint-dir", checkpoint_dir, "where checkpoints go (ckpt-STEP.agc)"),
+      AG_INT("checkpoint-every", checkpoint_every, 0, "steps between checkpoints (0: each epoch end); a final one is always written"),
+      AG_INT("keep", keep, 1, "checkpoints kept in --checkpoint-dir"),
+      AG_TEXT("resume", resume, "auto | FILE | DIR (auto: the latest in --checkpoint-dir, if any)"),
+      AG_TEXT("init-weights", init_weights, "safetensors file or checkpoint whose tensors (by name) initialise the model"),
+      AG_TEXT("metrics", metrics, "JSON lines file: step, epoch, loss, lr, samples_per_s, test_accuracy"),
+      AG_INT("log-every", log_every, 1, "steps between log lines"),
+      AG_INT("eval-every", eval_every, 0, "epochs between test evaluations (0: never)"),
+      AG_SWITCH("quiet", quiet, true, "print only the summary"),
+      AG_REAL("collective-timeout", collective_timeout, 1, "seconds a collective may make no progress before the job is aborted"),
+      Flag{"nan-policy", "abort | skip: what a non-finite gradient does",
+           [](TrainOptions& o, const std::string& v) { o.nan_policy = one_of("nan-policy", v, {"abort", "skip"}); },
+           [](const TrainOptions& o) { return o.nan_policy; }},
+      AG_SWITCH("detect-anomaly", detect_anomaly, true, "name the first op whose output is not finite"),
+      AG_SWITCH("no-flush-denormal", flush_denormal, false, "keep subnormal floats (PyTorch's default; slower)"),
+      AG_TEXT("config", config, "TOML file of these settings (key = value); flags override it"),
+  };
+  return table;
+}
+
+const Flag* find_flag(const std::string& name) {
+  for (const Flag& f : flags())
+    if (name == f.name) return &f;
+  return nullptr;
+}
+
+std::string trim(const std::string& s) {
+  size_t a = s.find_first_not_of(" \t\r"), b = s.find_last_not_of(" \t\r");
+  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
+}
+
+// key = value lines; values may be "quoted", true/false for switches; # comments.
+void read_config(TrainOptions& o, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UsageError("--config: cannot read '" + path + "'");
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    std::string where = path + ":" + std::to_string(n) + ": ";
+    bool quoted = false;
+    for (size_t i = 0; i < line.size(); ++i) {
+      if (line[i] == '"') quoted = !quoted;
+      if (line[i] == '#' && !quoted) { line.resize(i); break; }
+    }
+    line = trim(line);
+    if (line.empty()) continue;
+    if (line.front() == '[') throw UsageError(where + "tables are not used; write the settings as top-level keys");
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) throw UsageError(where + "expected key = value");
+    std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
+    for (char& c : key) if (c == '_') c = '-';
+    const Flag* f = find_flag(key);
+    if (!f || key == "config") throw UsageError(where + "unknown key '" + key + "'");
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    if (f->is_switch) {
+      if (value == "true") f->set(o, "");
+      else if (value != "false") throw UsageError(where + key + " takes true or false, got '" + value + "'");
+      continue;
+    }
+    try {
+      f->set(o, value);
+    } catch (const UsageError& e) {
+      throw UsageError(where + e.what());
+    }
+  }
+}
+
+}  // namespace
+
+std::string train_help() {
+  std::ostringstream os;
+  TrainOptions defaults;
+  os << "usage: allgrad train [flags]\n\n"
+        "Trains a model; under mpirun, data-parallel over the ranks. With no flags: the MLP\n"
+        "784-256-128-10 on Fashion-MNIST with the recipe below.\n\nflags (default in brackets):\n";
+  for (const Flag& f : flags()) {
+    std::string name = std::string("  --") + f.name + (f.is_switch ? "" : " V");
+    os << name << std::string(name.size() < 26 ? 26 - name.size() : 1, ' ') << f.help;
+    if (!f.is_switch) os << " [" << f.show(defaults) << "]";
+    os << "\n";
+  }
+  return os.str();
+}
+
+TrainOptions parse_train_options(const std::vector<std::string>& args) {
+  // The config file first, so flags override it.
+  TrainOptions o;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") throw HelpRequested(train_help());
+    if (args[i] == "--config" && i + 1 < args.size()) o.config = args[i + 1];
+    if (args[i].rfind("--config=", 0) == 0) o.config = args[i].substr(9);
+  }
+  if (!o.config.empty()) read_config(o, o.config);
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string a = args[i];
+    if (a.rfind("--", 0) != 0) throw UsageError("unexpected argument '" + a + "' (flags start with --; see --help)");
+    std::string name = a.substr(2), value;
+    bool has_value = false;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    const Flag* f = find_flag(name);
+    if (!f) throw UsageError("unknown flag --" + name + " (see allgrad train --help)");
+    if (f->is_switch) {
+      if (has_value) throw UsageError("--" + name + " takes no value");
+      f->set(o, "");
+      continue;
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size()) throw UsageError("--" + name + " needs a value");
+      value = args[++i];
+    }
+    f->set(o, value);
+  }
+  return o;
+}
+
+}  // namespace ag::tools

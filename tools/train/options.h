@@ -1,0 +1,55 @@
+// Settings of `allgrad train`: one table of flags with defaults and help,
+// filled from an optional config file and then the command line.
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ag::tools {
+
+struct TrainOptions {
+  std::string model = "mlp:784,256,128,10";
+  std::string data = "fashion-mnist";
+  int64_t epochs = 20;
+  int64_t max_steps = -1;  // -1: no limit
+  int64_t batch_size = 128;
+  std::string optimizer = "adamw";
+  double lr = 1e-3;
+  double momentum = 0.9;
+  double weight_decay = 1e-4;
+  std::string scheduler = "cosine";
+  std::string loss;  // empty: the model's default
+  bool no_shuffle = false;
+  uint64_t seed = 0;
+  int threads = 0;  // 0: cores / ranks on the node
+  std::string checkpoint_dir;
+  int64_t checkpoint_every = 0;  // steps; 0: each epoch end
+  int64_t keep = 3;
+  std::string resume;
+  std::string init_weights;
+  std::string metrics;
+  int64_t log_every = 100;
+  int64_t eval_every = 1;
+  bool quiet = false;
+  double collective_timeout = 600;
+  std::string nan_policy = "abort";
+  bool detect_anomaly = false;
+  bool flush_denormal = true;
+  std::string config;
+};
+
+/// Parses `allgrad train` arguments (after the subcommand). Throws UsageError naming
+/// the flag and the problem; `--help` throws HelpRequested with the text.
+TrainOptions parse_train_options(const std::vector<std::string>& args);
+/// The --help text: every flag with its default.
+std::string train_help();
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct HelpRequested : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace ag::tools
