@@ -57,7 +57,9 @@ int main(int argc, char** argv) {
     ag::dist::NamedTensors named;
     for (int i = 0; i < nparams; ++i) {
       ps.push_back(ag::ones({total / nparams}).requires_grad_());
-      named.emplace_back("p" + std::to_string(i), ps.back());
+      std::string name = std::to_string(i);
+      name.insert(0, 1, 'p');
+      named.emplace_back(name, ps.back());
     }
     std::unique_ptr<ag::dist::DistributedDataParallel> ddp;
     if (ddp_on) ddp = std::make_unique<ag::dist::DistributedDataParallel>(named, ag::dist::NamedTensors{}, comm,
