@@ -1,0 +1,32 @@
+// The model zoo by spec string: "mlp:784,256,128,10", "mlp:784,256,10:dropout=0.2,act=gelu",
+// "autoencoder:784,64", "convnet", "logreg:784,10".
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ag/nn/module.h"
+
+namespace ag::models {
+
+/// What the trainer needs to know about a model besides the module itself.
+struct ModelInfo {
+  std::shared_ptr<nn::Module> module;
+  /// Input shape of one example: {784} for MLPs, {1, 28, 28} for the ConvNet.
+  std::vector<int64_t> input_shape;
+  /// Number of classes (0 for the autoencoder, whose target is its input).
+  int64_t classes = 0;
+  /// "cross-entropy" or "mse".
+  std::string default_loss = "cross-entropy";
+  /// The spec in canonical form, stored in checkpoints.
+  std::string spec;
+};
+
+/// Builds the model a spec names, drawing its initial values from the global generator.
+/// Throws std::invalid_argument naming the spec and what is wrong with it.
+ModelInfo build_model(const std::string& spec);
+
+/// The specs build_model understands, for help texts.
+std::string model_specs_help();
+
+}  // namespace ag::models
