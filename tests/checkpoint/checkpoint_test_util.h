@@ -11,6 +11,7 @@
 #include <string>
 
 #include "ag/checkpoint.h"
+#include "checkpoint/checkpoint_io.h"
 #include "checkpoint/crc32c.h"
 #include "checkpoint/format.h"
 

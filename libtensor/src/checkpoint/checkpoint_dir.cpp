@@ -148,6 +148,8 @@ void ensure_writable_dir(const std::string& dir) {
   struct stat st;
   if (::stat(dir.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode)) fail(dir, "exists but is not a directory");
+  } else if (errno == ENOTDIR) {
+    fail(dir, "cannot create directory: a component of the path is not a directory");
   } else if (errno != ENOENT) {
     fail(dir, std::string("cannot access directory: ") + std::strerror(errno));
   } else {

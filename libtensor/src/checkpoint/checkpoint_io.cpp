@@ -191,8 +191,9 @@ VerifyResult verify_checkpoint(const std::string& path) {
       tensors += dict.tensor_count();
       bytes += dict.tensor_bytes();
     }
-    return {true, "valid: format " + std::to_string(kCheckpointFormatVersion) + ", " + std::to_string(c.sections.size()) +
-                      " sections, " + std::to_string(tensors) + " tensors (" + human_bytes(bytes) + "), step " +
+    auto count = [](size_t n, const char* noun) { return std::to_string(n) + " " + noun + (n == 1 ? "" : "s"); };
+    return {true, "valid: format " + std::to_string(kCheckpointFormatVersion) + ", " + count(c.sections.size(), "section") +
+                      ", " + count(tensors, "tensor") + " (" + human_bytes(bytes) + "), step " +
                       std::to_string(c.meta.global_step)};
   } catch (const CheckpointError& e) {
     return {false, e.reason()};
