@@ -57,9 +57,11 @@ void print_text(const std::string& path, const std::string& warning, const Check
 
   for (const auto& [name, dict] : c.sections) {
     size_t tensors = dict.tensor_count(), scalars = dict.size() - tensors;
-    out << "\nsection '" << name << "': " << tensors << " tensor" << (tensors == 1 ? "" : "s") << " ("
-        << human_bytes(dict.tensor_bytes()) << ")";
-    if (scalars) out << ", " << scalars << " scalar" << (scalars == 1 ? "" : "s");
+    out << "\nsection '" << name << "': ";
+    if (tensors || !scalars)
+      out << tensors << " tensor" << (tensors == 1 ? "" : "s") << " (" << human_bytes(dict.tensor_bytes()) << ")"
+          << (scalars ? ", " : "");
+    if (scalars) out << scalars << " scalar" << (scalars == 1 ? "" : "s");
     out << "\n";
     Table table({"name", "dtype", "shape", ">numel", ">bytes", ">min", ">max", ">mean", ">std", ">l2_norm", ">nan", ">inf"});
     Table scalar_table({"name", "type", "value"});

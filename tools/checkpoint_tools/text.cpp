@@ -61,6 +61,7 @@ void Table::print(std::ostream& out, const std::string& indent) const {
       s += right_[c] ? pad + cells[c] : cells[c] + (last ? "" : pad);
       if (!last) s += "  ";
     }
+    s.erase(s.find_last_not_of(' ') + 1);
     out << s << "\n";
   };
   line(header_);
