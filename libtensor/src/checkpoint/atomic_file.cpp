@@ -2,6 +2,8 @@
 #include "checkpoint/atomic_file.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,6 +72,14 @@ AtomicFile::~AtomicFile() {
 
 void AtomicFile::fail_os(const std::string& what, int err) const {
   fail(target_, "cannot " + what + " temporary file '" + temp_ + "': " + std::strerror(err));
+}
+
+void AtomicFile::preallocate(uint64_t n) {
+  struct statfs fs;
+  if (::fstatfs(fd_, &fs) == 0 && fs.f_type == TMPFS_MAGIC) return;
+  if (::fallocate(fd_, 0, 0, static_cast<off_t>(n)) == 0) return;
+  if (errno == EOPNOTSUPP || errno == ENOSYS || errno == EINTR) return;  // an optimization, not a requirement
+  fail_os("reserve " + std::to_string(n) + " bytes for the", errno);
 }
 
 void AtomicFile::write_at(const void* data, size_t n, uint64_t offset) {

@@ -150,17 +150,34 @@ CheckpointHeader check_checkpoint_integrity(const std::string& path) {
 
 using namespace checkpoint;
 
-void save_checkpoint(const Checkpoint& ckpt, const std::string& path) {
-  AtomicFile file(path);
-  if (::lseek(file.fd(), static_cast<off_t>(kHeaderBytes), SEEK_SET) < 0)
-    fail(path, "cannot seek in temporary file '" + file.temp_path() + "': " + std::strerror(errno));
-  PayloadWriter out(file.fd(), path, file.temp_path());
+namespace {
+
+void serialize(const CheckpointMeta& meta, const Checkpoint& ckpt, PayloadWriter& out, const std::string& path) {
   try {
-    write_payload(stamped(ckpt.meta), ckpt.sections, out);
+    write_payload(meta, ckpt.sections, out);
   } catch (const boost::archive::archive_exception& e) {
     fail(path, std::string("cannot serialize (Boost.Serialization: ") + e.what() + ")");
   }
   out.finish();
+}
+
+}  // namespace
+
+void save_checkpoint(const Checkpoint& ckpt, const std::string& path) {
+  const CheckpointMeta meta = stamped(ckpt.meta);
+  // A dry run sizes the file (it touches no tensor data), so the disk space is
+  // reserved before the real pass writes anything.
+  PayloadWriter size_only(-1, path, "");
+  serialize(meta, ckpt, size_only, path);
+  AtomicFile file(path);
+  file.preallocate(kHeaderBytes + size_only.position());
+  if (::lseek(file.fd(), static_cast<off_t>(kHeaderBytes), SEEK_SET) < 0)
+    fail(path, "cannot seek in temporary file '" + file.temp_path() + "': " + std::strerror(errno));
+  PayloadWriter out(file.fd(), path, file.temp_path());
+  serialize(meta, ckpt, out, path);
+  if (out.position() != size_only.position())
+    fail(path, "internal error: the payload came out " + std::to_string(out.position()) + " bytes, the dry run said " +
+                   std::to_string(size_only.position()));
   CheckpointHeader h;
   h.format_version = kCheckpointFormatVersion;
   h.payload_bytes = out.position();

@@ -1,6 +1,7 @@
 // PayloadWriter (buffered, CRC, straight to the fd) and PayloadReader (bounds).
 #include "checkpoint/payload_stream.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +19,10 @@ constexpr size_t kBufferBytes = 1 << 20;
 // Large pieces are checksummed and written in chunks of this size, so the
 // write() reads bytes the CRC has just pulled into the cache.
 constexpr size_t kChunkBytes = 1 << 20;
+// Every this many bytes, writeback of what is written starts (sync_file_range),
+// so the disk works while we serialize and the final fsync has little left to do
+// (on ext4 here: 1.9 GB/s for write + fsync, 2.7-3.0 GB/s with 8 MiB steps).
+constexpr uint64_t kWritebackStep = uint64_t{8} << 20;
 }  // namespace
 
 PayloadWriter::PayloadWriter(int fd, std::string target, std::string temp)
@@ -26,6 +31,10 @@ PayloadWriter::PayloadWriter(int fd, std::string target, std::string temp)
 }
 
 void PayloadWriter::emit(const char* p, size_t n) {
+  if (counting()) {
+    written_ += n;
+    return;
+  }
   while (n > 0) {
     size_t chunk = std::min(n, kChunkBytes);
     crc_ = crc32c(p, chunk, crc_);
@@ -43,6 +52,12 @@ void PayloadWriter::emit(const char* p, size_t n) {
     written_ += chunk;
     p += chunk;
     n -= chunk;
+    if (written_ - synced_ >= kWritebackStep) {
+      // A hint: errors surface in the fsync of commit().
+      ::sync_file_range(fd_, static_cast<off_t>(kHeaderBytes + synced_), static_cast<off_t>(written_ - synced_),
+                        SYNC_FILE_RANGE_WRITE);
+      synced_ = written_;
+    }
   }
 }
 
@@ -63,6 +78,10 @@ PayloadWriter::int_type PayloadWriter::overflow(int_type c) {
 
 std::streamsize PayloadWriter::xsputn(const char* s, std::streamsize n) {
   size_t len = static_cast<size_t>(n);
+  if (counting()) {  // never reads `s`: a dry run may pass views whose bytes are not contiguous
+    written_ += len;
+    return n;
+  }
   size_t room = static_cast<size_t>(epptr() - pptr());
   if (len <= room) {
     std::memcpy(pptr(), s, len);

@@ -13,9 +13,12 @@ namespace ag::checkpoint {
 /// pieces are gathered in a buffer, large ones (tensor data) go straight from
 /// the caller's memory; every byte passes through the CRC on its way.
 /// Write errors throw CheckpointError naming `target`, `temp` and the OS error.
+/// With fd < 0 it only counts bytes (a dry run that sizes the file).
 class PayloadWriter : public std::streambuf {
  public:
   PayloadWriter(int fd, std::string target, std::string temp);
+  /// True for a dry run: nothing is read from the pieces or written.
+  bool counting() const { return fd_ < 0; }
   /// Bytes accepted so far (buffered or written).
   uint64_t position() const { return written_ + static_cast<uint64_t>(pptr() - pbase()); }
   /// Writes what is buffered. Call once, after the archive is done.
@@ -38,6 +41,7 @@ class PayloadWriter : public std::streambuf {
   std::string target_, temp_;
   std::vector<char> buf_;
   uint64_t written_ = 0;
+  uint64_t synced_ = 0;  // bytes handed to writeback with sync_file_range
   uint32_t crc_ = 0;
 };
 
