@@ -78,14 +78,14 @@ TEST(Export, SafetensorsRoundTripAndLayout) {
   uint64_t n = le(b, 0, 8);
   EXPECT_EQ((8 + n) % 8, 0u);
   json::Value h = json::parse(b.substr(8, n), "header");
-  EXPECT_EQ(h.object[0].first, "__metadata__");
-  EXPECT_EQ(h.object[0].second.find("format")->string, "pt");
+  EXPECT_EQ(h.object[0].key, "__metadata__");
+  EXPECT_EQ(h.object[0].value.find("format")->string, "pt");
   std::vector<std::string> names;
   uint64_t expect_begin = 0;
   for (size_t i = 1; i < h.object.size(); ++i) {
-    names.push_back(h.object[i].first);
-    const json::Value& off = *h.object[i].second.find("data_offsets");
-    EXPECT_EQ(static_cast<uint64_t>(off.array[0].integer), expect_begin) << h.object[i].first;
+    names.push_back(h.object[i].key);
+    const json::Value& off = *h.object[i].value.find("data_offsets");
+    EXPECT_EQ(static_cast<uint64_t>(off.array[0].integer), expect_begin) << h.object[i].key;
     expect_begin = static_cast<uint64_t>(off.array[1].integer);
   }
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));

@@ -58,6 +58,8 @@ void save_safetensors(const TensorMap& tensors, const std::string& path);
 /// ranges neither overlap nor leave holes, and bool bytes. Errors are
 /// std::runtime_error naming the file, the tensor and the problem.
 TensorMap load_safetensors(const std::string& path);
+/// load_safetensors on bytes in memory; `name` stands for the file in messages.
+TensorMap parse_safetensors(const std::string& bytes, const std::string& name);
 
 /// Writes a NumPy .npz: a zip archive (stored, not compressed; ZIP64 records so
 /// any size works) of <name>.npy members, CRC-32 from zlib.
@@ -66,6 +68,8 @@ void save_npz(const TensorMap& tensors, const std::string& path);
 /// Reads a .npz written without compression (save_npz, numpy.savez), checking
 /// the zip records, sizes and CRC-32 of each member.
 TensorMap load_npz(const std::string& path);
+/// load_npz on bytes in memory; `name` stands for the file in messages.
+TensorMap parse_npz(const std::string& bytes, const std::string& name);
 
 /// Summary statistics of one tensor, over its finite values.
 struct TensorStats {

@@ -101,7 +101,7 @@ class Parser {
         std::string key = string();
         if (!seen.insert(key).second) fail("duplicate key \"" + key + "\"");
         expect(':');
-        v.object.emplace_back(std::move(key), value(depth + 1));
+        v.object.push_back(Member{std::move(key), value(depth + 1)});
       } while (eat(','));
       expect('}');
     } else if (c == '[') {

@@ -3,7 +3,6 @@
 #pragma once
 #include <cstdint>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace ag::tools::json {
@@ -12,6 +11,8 @@ namespace ag::tools::json {
 std::string quote(const std::string& s);
 /// A JSON number; null for NaN and infinities, which JSON cannot express.
 std::string number(double v);
+
+struct Member;
 
 /// A parsed JSON value.
 struct Value {
@@ -24,10 +25,16 @@ struct Value {
   std::string string;
   std::vector<Value> array;
   /// Members in file order; keys are unique (duplicates are a parse error).
-  std::vector<std::pair<std::string, Value>> object;
+  std::vector<Member> object;
 
   /// The member `key` of an object, or nullptr.
   const Value* find(const std::string& key) const;
+};
+
+/// One member of a JSON object.
+struct Member {
+  std::string key;
+  Value value;
 };
 
 /// Parses `text` (a whole document). Throws std::runtime_error naming `what`

@@ -119,8 +119,9 @@ void save_npz(const TensorMap& tensors, const std::string& path) {
   f.commit();
 }
 
-TensorMap load_npz(const std::string& path) {
-  const std::string b = read_file(path, "npz file");
+TensorMap load_npz(const std::string& path) { return parse_npz(read_file(path, "npz file"), path); }
+
+TensorMap parse_npz(const std::string& b, const std::string& path) {
   Reader r(b, path);
   // The end record is the last 22 bytes, unless a comment (up to 64 KiB) follows it.
   if (b.size() < 22) r.fail("file is " + std::to_string(b.size()) + " bytes, too short for a zip archive");

@@ -72,9 +72,10 @@ void save_safetensors(const TensorMap& tensors, const std::string& path) {
   f.commit();
 }
 
-TensorMap load_safetensors(const std::string& path) {
+TensorMap load_safetensors(const std::string& path) { return parse_safetensors(read_file(path, "safetensors file"), path); }
+
+TensorMap parse_safetensors(const std::string& bytes, const std::string& path) {
   auto fail = [&](const std::string& msg) -> void { throw std::runtime_error("safetensors file '" + path + "': " + msg); };
-  const std::string bytes = read_file(path, "safetensors file");
   if (bytes.size() < 8) fail("file is " + std::to_string(bytes.size()) + " bytes, shorter than the 8-byte header length");
   uint64_t header_len = 0;
   for (int i = 0; i < 8; ++i) header_len |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
