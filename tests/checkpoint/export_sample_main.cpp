@@ -30,8 +30,8 @@ int main(int argc, char** argv) {
   m.set_tensor("name with ✓", ones({2}));
   save_checkpoint(c, dir + "/sample.agc");
   std::ostringstream log;
-  tools::export_checkpoint(dir + "/sample.agc", tools::ExportFormat::Safetensors, dir + "/sample.safetensors", "model", log);
-  tools::export_checkpoint(dir + "/sample.agc", tools::ExportFormat::Npz, dir + "/sample.npz", "model", log);
+  tools::export_checkpoint(dir + "/sample.agc", tools::ExportFormat::Safetensors, dir + "/sample.safetensors", log, "model");
+  tools::export_checkpoint(dir + "/sample.agc", tools::ExportFormat::Npz, dir + "/sample.npz", log, "model");
 
   std::ofstream out(dir + "/expected.json");
   out << "{";

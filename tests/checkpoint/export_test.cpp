@@ -68,7 +68,7 @@ TEST(Export, SafetensorsRoundTripAndLayout) {
   Checkpoint c = export_sample();
   save_checkpoint(c, dir / "c.agc");
   std::ostringstream log;
-  EXPECT_EQ(tools::export_checkpoint(dir / "c.agc", tools::ExportFormat::Safetensors, dir / "m.safetensors", "model", log), 0);
+  EXPECT_EQ(tools::export_checkpoint(dir / "c.agc", tools::ExportFormat::Safetensors, dir / "m.safetensors", log, "model"), 0);
   EXPECT_NE(log.str().find("exported 9 tensors"), std::string::npos) << log.str();
   EXPECT_NE(log.str().find("scalars left out: version"), std::string::npos) << log.str();
   expect_same_tensors(tools::load_safetensors(dir / "m.safetensors"), c.section("model"));
@@ -102,7 +102,7 @@ TEST(Export, NpzRoundTripAndZipRecords) {
   Checkpoint c = export_sample();
   save_checkpoint(c, dir / "c.agc");
   std::ostringstream log;
-  tools::export_checkpoint(dir / "c.agc", tools::parse_export_format("npz"), dir / "m.npz", "model", log);
+  tools::export_checkpoint(dir / "c.agc", tools::parse_export_format("npz"), dir / "m.npz", log, "model");
   expect_same_tensors(tools::load_npz(dir / "m.npz"), c.section("model"));
   std::string b = read_bytes(dir / "m.npz");
   // First member: a stored local header, then its .npy bytes, CRC-32 as zlib computes it.
@@ -124,7 +124,7 @@ TEST(Export, MissingSectionNamesWhatIsThere) {
   save_checkpoint(sample_checkpoint(), dir / "c.agc");
   std::ostringstream log;
   try {
-    tools::export_checkpoint(dir / "c.agc", tools::ExportFormat::Npz, dir / "x.npz", "ema", log);
+    tools::export_checkpoint(dir / "c.agc", tools::ExportFormat::Npz, dir / "x.npz", log, "ema");
     FAIL();
   } catch (const std::out_of_range& e) {
     EXPECT_NE(std::string(e.what()).find("'ema'"), std::string::npos);

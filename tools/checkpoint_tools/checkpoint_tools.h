@@ -42,8 +42,8 @@ ExportFormat parse_export_format(const std::string& name);
 /// or a directory's latest) with the same names, in a format PyTorch
 /// (safetensors.torch.load_file) or NumPy (numpy.load) reads as is. Scalars
 /// are left out and listed. Prints one summary line to `log`; returns 0.
-int export_checkpoint(const std::string& path, ExportFormat format, const std::string& out_path,
-                      const std::string& section, std::ostream& log);
+int export_checkpoint(const std::string& path, ExportFormat format, const std::string& out_path, std::ostream& log,
+                      const std::string& section = "model");
 
 /// Tensors by name, in name order.
 using TensorMap = std::map<std::string, Tensor>;

@@ -14,8 +14,8 @@ ExportFormat parse_export_format(const std::string& name) {
   throw std::invalid_argument("export: unknown format '" + name + "' (choose safetensors or npz)");
 }
 
-int export_checkpoint(const std::string& path, ExportFormat format, const std::string& out_path,
-                      const std::string& section, std::ostream& log) {
+int export_checkpoint(const std::string& path, ExportFormat format, const std::string& out_path, std::ostream& log,
+                      const std::string& section) {
   std::string file = resolve_checkpoint_path(path);
   Checkpoint c = load_checkpoint(file);
   const StateDict& dict = c.section(section);
