@@ -20,9 +20,13 @@ namespace ag::testing {
 /// A fresh directory under TMPDIR (or /tmp), removed with its contents after the test.
 class ScratchDir {
  public:
-  ScratchDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/ag-ckpt-test-XXXXXX";
+  /// Under `base`, or $TMPDIR (else /tmp) when `base` is empty.
+  explicit ScratchDir(std::string base = "") {
+    if (base.empty()) {
+      const char* env = std::getenv("TMPDIR");
+      base = env && *env ? env : "/tmp";
+    }
+    std::string tmpl = base + "/ag-ckpt-test-XXXXXX";
     if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
     path_ = tmpl;
   }
