@@ -1,6 +1,7 @@
 // Everything in allgrad::tensor, for programs that want one include.
 #pragma once
 #include "ag/autograd.h"
+#include "ag/checkpoint.h"
 #include "ag/dtype.h"
 #include "ag/generator.h"
 #include "ag/grad_mode.h"
@@ -8,6 +9,7 @@
 #include "ag/npy.h"
 #include "ag/runtime.h"
 #include "ag/shape.h"
+#include "ag/state_dict.h"
 #include "ag/tensor.h"
 #include "ag/data.h"
 #include "ag/nn/nn.h"

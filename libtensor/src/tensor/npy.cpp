@@ -47,21 +47,26 @@ std::string field(const std::string& header, const std::string& key, const std::
 
 }  // namespace
 
-void save_npy(const Tensor& t, const std::string& path) {
-  Tensor c = kernels::contiguous(t);
+std::string npy_header(const Tensor& t) {
   std::string shape = "(";
-  for (int64_t d = 0; d < c.dim(); ++d) shape += std::to_string(c.size(d)) + (c.dim() == 1 ? "," : (d + 1 < c.dim() ? ", " : ""));
+  for (int64_t d = 0; d < t.dim(); ++d) shape += std::to_string(t.size(d)) + (t.dim() == 1 ? "," : (d + 1 < t.dim() ? ", " : ""));
   shape += ")";
-  std::string header = std::string("{'descr': '") + descr_of(c.dtype()) + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  std::string header = std::string("{'descr': '") + descr_of(t.dtype()) + "', 'fortran_order': False, 'shape': " + shape + ", }";
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
+  uint16_t len = static_cast<uint16_t>(header.size());
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(len & 0xff);
+  out += static_cast<char>(len >> 8);
+  return out + header;
+}
+
+void save_npy(const Tensor& t, const std::string& path) {
+  Tensor c = kernels::contiguous(t);
+  std::string header = npy_header(c);
   std::ofstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error("npy file '" + path + "': cannot open for writing");
-  f.write("\x93NUMPY\x01\x00", 8);
-  uint16_t len = static_cast<uint16_t>(header.size());
-  char lb[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
-  f.write(lb, 2);
   f.write(header.data(), static_cast<std::streamsize>(header.size()));
   f.write(static_cast<const char*>(c.data_ptr()), static_cast<std::streamsize>(c.nbytes()));
   if (!f) throw std::runtime_error("npy file '" + path + "': write failed");

@@ -1,0 +1,334 @@
+// Boost.Serialization records for the payload. Each record class has a
+// BOOST_CLASS_VERSION and an explicit save/load split; it writes only
+// fixed-width integers, doubles and raw bytes (never size_t or long, whose
+// width differs between 32- and 64-bit builds), and on load checks every
+// length against the bytes that remain before it allocates.
+#include "checkpoint/archive.h"
+
+#include <boost/archive/archive_exception.hpp>
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
+#include <boost/serialization/split_member.hpp>
+#include <boost/serialization/tracking.hpp>
+#include <boost/serialization/version.hpp>
+#include <bit>
+#include <limits>
+
+#include "checkpoint/format.h"
+#include "kernels/kernels.h"
+
+static_assert(std::endian::native == std::endian::little,
+              "the checkpoint format is little-endian; a big-endian port must swap bytes in archive.cpp");
+
+namespace ag::checkpoint {
+
+/// Context shared by the records of one save (out) or one load (in, owner).
+struct RecordIo {
+  PayloadWriter* out = nullptr;
+  PayloadReader* in = nullptr;
+  const std::shared_ptr<void>* owner = nullptr;
+};
+
+#define AG_RECORD_SAVE_LOAD                                  \
+  template <class A> void save(A& ar, unsigned version) const; \
+  template <class A> void load(A& ar, unsigned version);       \
+  BOOST_SERIALIZATION_SPLIT_MEMBER()
+
+/// A tensor: u8 dtype, u8 ndim, i64 sizes, u64 byte count, u8 padding count,
+/// padding, raw little-endian bytes (aligned to kDataAlignment in the file).
+struct TensorRecord {
+  const Tensor* src = nullptr;
+  Tensor* dst = nullptr;
+  const std::string* what = nullptr;  // "section 'model' entry 'fc1.weight'"
+  RecordIo io;
+  AG_RECORD_SAVE_LOAD
+};
+
+/// A StateDict: u32 count, then per entry: name, u8 kind, value.
+struct StateDictRecord {
+  const StateDict* src = nullptr;
+  StateDict* dst = nullptr;
+  const std::string* what = nullptr;  // "section 'model'"
+  RecordIo io;
+  AG_RECORD_SAVE_LOAD
+};
+
+/// CheckpointMeta: strings, int64s, then the two maps with u32 counts.
+struct MetaRecord {
+  const CheckpointMeta* src = nullptr;
+  CheckpointMeta* dst = nullptr;
+  RecordIo io;
+  AG_RECORD_SAVE_LOAD
+};
+
+/// The whole payload: metadata, u32 section count, then (name, StateDict) pairs.
+struct CheckpointRecord {
+  const CheckpointMeta* meta = nullptr;  // save: the metadata as stamped by save_checkpoint
+  const std::map<std::string, StateDict>* sections = nullptr;
+  Checkpoint* dst = nullptr;
+  RecordIo io;
+  AG_RECORD_SAVE_LOAD
+};
+
+}  // namespace ag::checkpoint
+
+// Note [Record versions]: a record's version comes from the file; a version
+// newer than the one declared here means a newer allgrad wrote the record in a
+// way this one cannot read, so load refuses it instead of guessing. Records
+// are written by value, never through pointers: no object tracking.
+#define AG_CHECKPOINT_RECORD(T, V)          \
+  BOOST_CLASS_VERSION(ag::checkpoint::T, V) \
+  BOOST_CLASS_TRACKING(ag::checkpoint::T, boost::serialization::track_never)
+AG_CHECKPOINT_RECORD(TensorRecord, 1)
+AG_CHECKPOINT_RECORD(StateDictRecord, 1)
+AG_CHECKPOINT_RECORD(MetaRecord, 1)
+AG_CHECKPOINT_RECORD(CheckpointRecord, 1)
+
+namespace ag::checkpoint {
+
+using OArchive = boost::archive::binary_oarchive;
+using IArchive = boost::archive::binary_iarchive;
+
+namespace {
+
+constexpr unsigned kArchiveFlags = boost::archive::no_header | boost::archive::no_codecvt;
+
+// The only types the payload holds besides raw bytes.
+template <class T>
+constexpr bool kWireType = std::is_same_v<T, uint8_t> || std::is_same_v<T, uint32_t> || std::is_same_v<T, int64_t> ||
+                           std::is_same_v<T, uint64_t> || std::is_same_v<T, double>;
+
+template <class T> void put(OArchive& ar, T v) {
+  static_assert(kWireType<T>, "write fixed-width integers (never size_t or long) or doubles");
+  ar << v;
+}
+
+template <class T> T get(IArchive& ar, PayloadReader& in, const std::string& what) {
+  static_assert(kWireType<T>);
+  in.require(sizeof(T), what);
+  T v;
+  ar >> v;
+  return v;
+}
+
+void put_string(OArchive& ar, const std::string& s, const std::string& what) {
+  if (s.size() > std::numeric_limits<uint32_t>::max())
+    throw std::length_error("checkpoint: " + what + " is longer than 4 GiB");
+  put<uint32_t>(ar, static_cast<uint32_t>(s.size()));
+  ar.save_binary(s.data(), s.size());
+}
+
+std::string get_string(IArchive& ar, PayloadReader& in, const std::string& what) {
+  uint32_t n = get<uint32_t>(ar, in, what + " length");
+  const char* p = in.take(n, what);
+  return std::string(p, n);
+}
+
+// See Note [Record versions].
+template <class T> void check_version(PayloadReader& in, const char* record, unsigned version) {
+  const unsigned known = boost::serialization::version<T>::value;
+  if (version == 0 || version > known)
+    in.fail_here(std::string(record) + " record version " + std::to_string(version) + " is not one this allgrad reads (1.." +
+                 std::to_string(known) + ")");
+}
+
+// dtype codes in the file; independent of ScalarType's numbering.
+uint8_t dtype_code(ScalarType t) {
+  switch (t) {
+    case kFloat32: return 0;
+    case kFloat64: return 1;
+    case kInt64: return 2;
+    case kBool: return 3;
+  }
+  throw std::logic_error("checkpoint: unknown dtype");
+}
+
+}  // namespace
+
+template <class A> void TensorRecord::save(A& ar, unsigned) const {
+  Tensor c = io.out->counting() ? *src : kernels::contiguous(*src);  // a dry run only needs the sizes
+  put<uint8_t>(ar, dtype_code(c.dtype()));
+  put<uint8_t>(ar, static_cast<uint8_t>(c.dim()));
+  for (int64_t s : c.sizes()) put<int64_t>(ar, s);
+  put<uint64_t>(ar, c.nbytes());
+  uint64_t data_at = kHeaderBytes + io.out->position() + 1;  // after the padding count
+  uint8_t pad = static_cast<uint8_t>((kDataAlignment - data_at % kDataAlignment) % kDataAlignment);
+  put<uint8_t>(ar, pad);
+  static const char zeros[kDataAlignment] = {};
+  ar.save_binary(zeros, pad);
+  if (c.nbytes() > 0) ar.save_binary(c.data_ptr(), c.nbytes());
+}
+
+template <class A> void TensorRecord::load(A& ar, unsigned version) {
+  PayloadReader& in = *io.in;
+  const std::string& w = *what;
+  check_version<TensorRecord>(in, "tensor", version);
+  uint8_t code = get<uint8_t>(ar, in, w + " dtype");
+  static constexpr ScalarType kTypes[] = {kFloat32, kFloat64, kInt64, kBool};
+  if (code >= 4) in.fail_here(w + ": unknown dtype code " + std::to_string(code) + " (0..3 are float32, float64, int64, bool)");
+  ScalarType dtype = kTypes[code];
+  uint8_t ndim = get<uint8_t>(ar, in, w + " rank");
+  if (ndim > kMaxDims)
+    in.fail_here(w + ": " + std::to_string(ndim) + " dimensions, more than allgrad's " + std::to_string(kMaxDims));
+  Dims shape;
+  bool too_big = false, has_zero = false;
+  uint64_t numel = 1;
+  for (uint8_t d = 0; d < ndim; ++d) {
+    int64_t s = get<int64_t>(ar, in, w + " size");
+    if (s < 0) in.fail_here(w + ": negative size " + std::to_string(s) + " in dimension " + std::to_string(d));
+    shape.push_back(s);
+    if (s == 0) has_zero = true;
+    else if (numel > std::numeric_limits<uint64_t>::max() / static_cast<uint64_t>(s)) too_big = true;
+    else numel *= static_cast<uint64_t>(s);
+  }
+  if (has_zero) numel = 0, too_big = false;
+  uint64_t esize = element_size(dtype);
+  uint64_t nbytes = get<uint64_t>(ar, in, w + " byte count");
+  if (too_big || numel > std::numeric_limits<uint64_t>::max() / esize || nbytes != numel * esize)
+    in.fail_here(w + ": byte count " + std::to_string(nbytes) + " does not match shape " + to_string(shape) + " of " +
+                 dtype_name(dtype));
+  uint8_t pad = get<uint8_t>(ar, in, w + " padding count");
+  if (pad >= kDataAlignment) in.fail_here(w + ": padding of " + std::to_string(pad) + " bytes (at most 63)");
+  in.take(pad, w + " padding");
+  if (in.file_offset() % kDataAlignment != 0) in.fail_here(w + ": tensor data is not 64-byte aligned");
+  const char* data = in.take(nbytes, w + " data (" + to_string(shape) + " " + dtype_name(dtype) + ")");
+  if (dtype == kBool)
+    for (uint64_t i = 0; i < nbytes; ++i)
+      if (static_cast<unsigned char>(data[i]) > 1)
+        fail(in.path(), w + ": bool value " + std::to_string(static_cast<unsigned char>(data[i])) + " at byte " +
+                            std::to_string(in.file_offset() - nbytes + i));
+  *dst = from_blob(const_cast<char*>(data), shape, dtype, *io.owner);
+}
+
+template <class A> void StateDictRecord::save(A& ar, unsigned) const {
+  put<uint32_t>(ar, static_cast<uint32_t>(src->size()));
+  for (const StateDict::Entry& e : src->entries()) {
+    put_string(ar, e.name, "entry name");
+    put<uint8_t>(ar, static_cast<uint8_t>(e.kind()));
+    switch (e.kind()) {
+      case StateKind::Tensor: ar << TensorRecord{&std::get<Tensor>(e.value), nullptr, nullptr, io}; break;
+      case StateKind::Int: put<int64_t>(ar, std::get<int64_t>(e.value)); break;
+      case StateKind::Double: put<double>(ar, std::get<double>(e.value)); break;
+      case StateKind::String: put_string(ar, std::get<std::string>(e.value), "string value of " + e.name); break;
+    }
+  }
+}
+
+template <class A> void StateDictRecord::load(A& ar, unsigned version) {
+  PayloadReader& in = *io.in;
+  check_version<StateDictRecord>(in, "state dict", version);
+  uint32_t count = get<uint32_t>(ar, in, *what + " entry count");
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string name = get_string(ar, in, *what + " entry name");
+    std::string w = *what + " entry '" + name + "'";
+    if (dst->contains(name)) in.fail_here(w + " appears twice");
+    uint8_t kind = get<uint8_t>(ar, in, w + " kind");
+    switch (kind) {
+      case static_cast<uint8_t>(StateKind::Tensor): {
+        Tensor t;
+        TensorRecord rec{nullptr, &t, &w, io};
+        ar >> rec;
+        dst->set(name, std::move(t));
+        break;
+      }
+      case static_cast<uint8_t>(StateKind::Int): dst->set_int(name, get<int64_t>(ar, in, w)); break;
+      case static_cast<uint8_t>(StateKind::Double): dst->set_double(name, get<double>(ar, in, w)); break;
+      case static_cast<uint8_t>(StateKind::String): dst->set_string(name, get_string(ar, in, w)); break;
+      default: in.fail_here(w + ": unknown value kind " + std::to_string(kind));
+    }
+  }
+}
+
+template <class A> void MetaRecord::save(A& ar, unsigned) const {
+  const CheckpointMeta& m = *src;
+  put_string(ar, m.allgrad_version, "allgrad version");
+  put<int64_t>(ar, m.created_unix_ms);
+  put<int64_t>(ar, m.world_size);
+  put_string(ar, m.model_spec, "model spec");
+  put<int64_t>(ar, m.epoch);
+  put<int64_t>(ar, m.global_step);
+  put<uint32_t>(ar, static_cast<uint32_t>(m.user.size()));
+  for (const auto& [k, v] : m.user) {
+    put_string(ar, k, "user key");
+    put_string(ar, v, "user value");
+  }
+  put<uint32_t>(ar, static_cast<uint32_t>(m.metrics.size()));
+  for (const auto& [k, v] : m.metrics) {
+    put_string(ar, k, "metric name");
+    put<double>(ar, v);
+  }
+}
+
+template <class A> void MetaRecord::load(A& ar, unsigned version) {
+  PayloadReader& in = *io.in;
+  check_version<MetaRecord>(in, "metadata", version);
+  CheckpointMeta& m = *dst;
+  m.allgrad_version = get_string(ar, in, "metadata: allgrad version");
+  m.created_unix_ms = get<int64_t>(ar, in, "metadata: creation time");
+  m.world_size = get<int64_t>(ar, in, "metadata: world size");
+  m.model_spec = get_string(ar, in, "metadata: model spec");
+  m.epoch = get<int64_t>(ar, in, "metadata: epoch");
+  m.global_step = get<int64_t>(ar, in, "metadata: global step");
+  uint32_t n_user = get<uint32_t>(ar, in, "metadata: user key count");
+  for (uint32_t i = 0; i < n_user; ++i) {
+    std::string k = get_string(ar, in, "metadata: user key");
+    std::string v = get_string(ar, in, "metadata: value of user key '" + k + "'");
+    if (!m.user.emplace(std::move(k), std::move(v)).second) in.fail_here("metadata: a user key appears twice");
+  }
+  uint32_t n_metrics = get<uint32_t>(ar, in, "metadata: metric count");
+  for (uint32_t i = 0; i < n_metrics; ++i) {
+    std::string k = get_string(ar, in, "metadata: metric name");
+    double v = get<double>(ar, in, "metadata: value of metric '" + k + "'");
+    if (!m.metrics.emplace(std::move(k), v).second) in.fail_here("metadata: a metric appears twice");
+  }
+}
+
+template <class A> void CheckpointRecord::save(A& ar, unsigned) const {
+  ar << MetaRecord{meta, nullptr, io};
+  put<uint32_t>(ar, static_cast<uint32_t>(sections->size()));
+  for (const auto& [name, dict] : *sections) {
+    put_string(ar, name, "section name");
+    std::string what = "section '" + name + "'";
+    ar << StateDictRecord{&dict, nullptr, &what, io};
+  }
+}
+
+template <class A> void CheckpointRecord::load(A& ar, unsigned version) {
+  PayloadReader& in = *io.in;
+  check_version<CheckpointRecord>(in, "checkpoint", version);
+  MetaRecord meta{nullptr, &dst->meta, io};
+  ar >> meta;
+  uint32_t count = get<uint32_t>(ar, in, "section count");
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string name = get_string(ar, in, "section name");
+    std::string what = "section '" + name + "'";
+    if (dst->sections.count(name)) in.fail_here(what + " appears twice");
+    StateDictRecord rec{nullptr, &dst->sections[name], &what, io};
+    ar >> rec;
+  }
+}
+
+void write_payload(const CheckpointMeta& meta, const std::map<std::string, StateDict>& sections, PayloadWriter& out) {
+  for (const auto& [name, dict] : sections)
+    if (name.empty()) throw std::invalid_argument("save_checkpoint: a section has an empty name");
+  OArchive ar(out, kArchiveFlags);
+  ar << CheckpointRecord{&meta, &sections, nullptr, RecordIo{&out, nullptr, nullptr}};
+}
+
+Checkpoint read_payload(PayloadReader& in, uint32_t archive_version, const std::shared_ptr<void>& owner) {
+  Checkpoint ckpt;
+  try {
+    IArchive ar(in, kArchiveFlags);
+    ar.set_library_version(boost::serialization::library_version_type(static_cast<uint16_t>(archive_version)));
+    CheckpointRecord rec{nullptr, nullptr, &ckpt, RecordIo{nullptr, &in, &owner}};
+    ar >> rec;
+  } catch (const boost::archive::archive_exception& e) {
+    in.fail_here(std::string("malformed archive (Boost.Serialization: ") + e.what() + ")");
+  }
+  if (in.remaining() != 0)
+    in.fail_here(std::to_string(in.remaining()) + " unexpected bytes after the end of the archive");
+  return ckpt;
+}
+
+}  // namespace ag::checkpoint
+

@@ -1,0 +1,222 @@
+// save_checkpoint, load_checkpoint, read_checkpoint_header, verify_checkpoint.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/archive/archive_exception.hpp>
+#include <boost/archive/basic_archive.hpp>
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "ag/checkpoint.h"
+#include "checkpoint/archive.h"
+#include "checkpoint/atomic_file.h"
+#include "checkpoint/checkpoint_io.h"
+#include "checkpoint/crc32c.h"
+#include "checkpoint/format.h"
+#include "checkpoint/payload_buffer.h"
+
+#ifndef AG_VERSION_STRING
+#define AG_VERSION_STRING "unknown"
+#endif
+
+namespace ag {
+
+CheckpointError::CheckpointError(std::string path, std::string reason)
+    : std::runtime_error("checkpoint '" + path + "': " + reason), path_(std::move(path)), reason_(std::move(reason)) {}
+
+const char* allgrad_version() { return AG_VERSION_STRING; }
+
+const StateDict& Checkpoint::section(const std::string& name) const {
+  auto it = sections.find(name);
+  if (it != sections.end()) return it->second;
+  std::string have;
+  for (const auto& [n, d] : sections) have += (have.empty() ? "'" : ", '") + n + "'";
+  throw std::out_of_range("checkpoint has no section '" + name + "' (it has " + (have.empty() ? "none" : have) + ")");
+}
+
+namespace checkpoint {
+
+namespace {
+
+// Chunk of the read loop: the CRC runs over each chunk right after read()
+// wrote it, while it is still in the cache.
+constexpr size_t kReadChunk = size_t{4} << 20;
+
+class ReadFile {
+ public:
+  explicit ReadFile(const std::string& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) fail(path, std::string("cannot open: ") + std::strerror(errno));
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) fail(path, std::string("cannot stat: ") + std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) fail(path, "is a directory, not a checkpoint file (resolve_checkpoint_path picks its latest)");
+    if (!S_ISREG(st.st_mode)) fail(path, "not a regular file");
+    size_ = static_cast<uint64_t>(st.st_size);
+  }
+  ~ReadFile() { ::close(fd_); }
+  ReadFile(const ReadFile&) = delete;
+  ReadFile& operator=(const ReadFile&) = delete;
+
+  uint64_t size() const { return size_; }
+
+  // Reads exactly n bytes at offset; a short read means the file changed under us.
+  void read_at(void* dst, size_t n, uint64_t offset) const {
+    char* p = static_cast<char*>(dst);
+    while (n > 0) {
+      ssize_t r = ::pread(fd_, p, n, static_cast<off_t>(offset));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) fail(path_, "read error at byte " + std::to_string(offset) + ": " + std::strerror(errno));
+      if (r == 0) fail(path_, "file ended at byte " + std::to_string(offset) + " while reading (it shrank during the read?)");
+      p += r;
+      n -= static_cast<size_t>(r);
+      offset += static_cast<uint64_t>(r);
+    }
+  }
+
+  CheckpointHeader header() const {
+    unsigned char b[kHeaderBytes];
+    size_t avail = static_cast<size_t>(std::min<uint64_t>(size_, kHeaderBytes));
+    read_at(b, avail, 0);
+    return decode_header(b, avail, size_, path_);
+  }
+
+  // Reads the payload into dst (or through a small buffer when dst is null) and checks its CRC.
+  void read_payload_checked(const CheckpointHeader& h, char* dst) const {
+    std::vector<char> bounce(dst ? 0 : std::min<uint64_t>(h.payload_bytes, kReadChunk));
+    uint32_t crc = 0;
+    for (uint64_t done = 0; done < h.payload_bytes;) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(kReadChunk, h.payload_bytes - done));
+      char* p = dst ? dst + done : bounce.data();
+      read_at(p, n, kHeaderBytes + done);
+      crc = crc32c(p, n, crc);
+      done += n;
+    }
+    check_crc(h, crc, path_);
+  }
+
+  static void check_crc(const CheckpointHeader& h, uint32_t crc, const std::string& path) {
+    if (crc == h.payload_crc32c) return;
+    char b[160];
+    std::snprintf(b, sizeof b, "payload is corrupt: its CRC-32C is 0x%08x but the header (byte 32) says 0x%08x (bytes %llu..%llu)",
+                  crc, h.payload_crc32c, static_cast<unsigned long long>(kHeaderBytes),
+                  static_cast<unsigned long long>(h.file_bytes));
+    fail(path, b);
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
+
+Checkpoint parse_payload(const std::shared_ptr<void>& buffer, const CheckpointHeader& h, const std::string& path) {
+  PayloadReader in(static_cast<const char*>(buffer.get()), h.payload_bytes, kHeaderBytes, path);
+  return read_payload(in, h.archive_version, buffer);
+}
+
+CheckpointMeta stamped(const CheckpointMeta& m) {
+  CheckpointMeta out = m;
+  if (out.allgrad_version.empty()) out.allgrad_version = allgrad_version();
+  if (out.created_unix_ms == 0)
+    out.created_unix_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return out;
+}
+
+}  // namespace
+
+Checkpoint parse_checkpoint_bytes(const void* data, size_t n, const std::string& name) {
+  const auto* b = static_cast<const unsigned char*>(data);
+  CheckpointHeader h = decode_header(b, n, n, name);
+  auto buffer = allocate_payload_buffer(h.payload_bytes);
+  std::memcpy(buffer.get(), b + kHeaderBytes, h.payload_bytes);
+  ReadFile::check_crc(h, crc32c(buffer.get(), h.payload_bytes), name);
+  return parse_payload(buffer, h, name);
+}
+
+CheckpointHeader check_checkpoint_integrity(const std::string& path) {
+  ReadFile f(path);
+  CheckpointHeader h = f.header();
+  f.read_payload_checked(h, nullptr);
+  return h;
+}
+
+}  // namespace checkpoint
+
+using namespace checkpoint;
+
+namespace {
+
+void serialize(const CheckpointMeta& meta, const Checkpoint& ckpt, PayloadWriter& out, const std::string& path) {
+  try {
+    write_payload(meta, ckpt.sections, out);
+  } catch (const boost::archive::archive_exception& e) {
+    fail(path, std::string("cannot serialize (Boost.Serialization: ") + e.what() + ")");
+  }
+  out.finish();
+}
+
+}  // namespace
+
+void save_checkpoint(const Checkpoint& ckpt, const std::string& path) {
+  const CheckpointMeta meta = stamped(ckpt.meta);
+  // A dry run sizes the file (it touches no tensor data), so the disk space is
+  // reserved before the real pass writes anything.
+  PayloadWriter size_only(-1, path, "");
+  serialize(meta, ckpt, size_only, path);
+  AtomicFile file(path);
+  file.preallocate(kHeaderBytes + size_only.position());
+  if (::lseek(file.fd(), static_cast<off_t>(kHeaderBytes), SEEK_SET) < 0)
+    fail(path, "cannot seek in temporary file '" + file.temp_path() + "': " + std::strerror(errno));
+  PayloadWriter out(file.fd(), path, file.temp_path());
+  serialize(meta, ckpt, out, path);
+  if (out.position() != size_only.position())
+    fail(path, "internal error: the payload came out " + std::to_string(out.position()) + " bytes, the dry run said " +
+                   std::to_string(size_only.position()));
+  CheckpointHeader h;
+  h.format_version = kCheckpointFormatVersion;
+  h.payload_bytes = out.position();
+  h.payload_crc32c = out.crc();
+  h.archive_version = boost::archive::BOOST_ARCHIVE_VERSION();
+  unsigned char header[kHeaderBytes];
+  encode_header(h, header);
+  file.write_at(header, kHeaderBytes, 0);
+  file.commit();
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+  ReadFile f(path);
+  CheckpointHeader h = f.header();
+  std::shared_ptr<void> buffer = allocate_payload_buffer(h.payload_bytes);
+  f.read_payload_checked(h, static_cast<char*>(buffer.get()));
+  return parse_payload(buffer, h, path);
+}
+
+CheckpointHeader read_checkpoint_header(const std::string& path) { return ReadFile(path).header(); }
+
+VerifyResult verify_checkpoint(const std::string& path) {
+  try {
+    Checkpoint c = load_checkpoint(path);
+    size_t tensors = 0;
+    uint64_t bytes = 0;
+    for (const auto& [name, dict] : c.sections) {
+      tensors += dict.tensor_count();
+      bytes += dict.tensor_bytes();
+    }
+    auto count = [](size_t n, const char* noun) { return std::to_string(n) + " " + noun + (n == 1 ? "" : "s"); };
+    return {true, "valid: format " + std::to_string(kCheckpointFormatVersion) + ", " + count(c.sections.size(), "section") +
+                      ", " + count(tensors, "tensor") + " (" + human_bytes(bytes) + "), step " +
+                      std::to_string(c.meta.global_step)};
+  } catch (const CheckpointError& e) {
+    return {false, e.reason()};
+  } catch (const std::exception& e) {
+    return {false, e.what()};
+  }
+}
+
+}  // namespace ag
