@@ -25,14 +25,14 @@ Batches epoch(DataLoader<Example>& loader) {
   return out;
 }
 
-struct Checkpoint {
+struct SavedPosition {
   LoaderPosition position;
   Generator::State global;
 };
 
 // Runs one epoch, checkpointing after `k` batches (loader position + global generator, as a
 // training checkpoint would); returns the batches after the checkpoint, then one more epoch.
-std::pair<Batches, Batches> run_with_checkpoint(DataLoader<Example>& loader, int64_t k, Checkpoint* ckpt) {
+std::pair<Batches, Batches> run_with_checkpoint(DataLoader<Example>& loader, int64_t k, SavedPosition* ckpt) {
   Batches rest;
   int64_t seen = 0;
   for (auto& b : loader) {
@@ -50,7 +50,7 @@ void expect_resume_matches(const DataLoaderOptions& options, int64_t n, int64_t 
   manual_seed(31);
   DataLoader reference(id_dataset(n), options);
   epoch(reference);  // start from the second epoch, so the epoch-to-epoch state matters too
-  Checkpoint ckpt;
+  SavedPosition ckpt;
   auto [rest, next] = run_with_checkpoint(reference, k, &ckpt);
   EXPECT_TRUE(ckpt.position.mid_pass || k == 0) << what;
   EXPECT_EQ(ckpt.position.batches, k) << what;
@@ -84,7 +84,7 @@ TEST(LoaderResume, ResumedRunMatchesTheGlobalStreamOfAnUninterruptedRun) {
   const DataLoaderOptions options{.batch_size = 4, .shuffle = true};
   manual_seed(3);
   DataLoader reference(id_dataset(17), options);
-  Checkpoint ckpt;
+  SavedPosition ckpt;
   run_with_checkpoint(reference, 2, &ckpt);
   const uint32_t reference_next = default_generator().random();
 
@@ -101,7 +101,7 @@ TEST(LoaderResume, BetweenEpochsAfterTheLastBatch) {
   // A checkpoint taken inside the loop body of the last batch: the next epoch must match.
   const DataLoaderOptions options{.batch_size = 4, .shuffle = true, .seed = 21};
   DataLoader reference(id_dataset(12), options);
-  Checkpoint ckpt;
+  SavedPosition ckpt;
   int64_t seen = 0;
   for (auto& b : reference) {
     (void)b;

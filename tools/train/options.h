@@ -11,11 +11,11 @@ namespace ag::tools {
 struct TrainOptions {
   std::string model = "mlp:784,256,128,10";
   std::string data = "fashion-mnist";
-  int64_t epochs = 20;
+  int64_t epochs = 15;
   int64_t max_steps = -1;  // -1: no limit
-  int64_t batch_size = 128;
+  int64_t batch_size = 64;
   std::string optimizer = "adamw";
-  double lr = 1e-3;
+  double lr = 2e-3;
   double momentum = 0.9;
   double weight_decay = 1e-4;
   std::string scheduler = "cosine";

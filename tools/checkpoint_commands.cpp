@@ -1,0 +1,60 @@
+// Argument parsing for `allgrad inspect`, `diff` and `export`.
+#include <cstdlib>
+#include <ostream>
+
+#include "checkpoint_tools.h"
+#include "train/options.h"
+
+namespace ag::tools {
+
+namespace {
+std::vector<std::string> positional(const std::vector<std::string>& args, std::vector<std::pair<std::string, std::string*>> valued,
+                                    std::vector<std::pair<std::string, bool*>> switches) {
+  std::vector<std::string> pos;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    bool matched = false;
+    for (auto& [name, dst] : valued)
+      if (a == name) {
+        if (i + 1 >= args.size()) throw UsageError(name + " needs a value");
+        *dst = args[++i];
+        matched = true;
+      }
+    for (auto& [name, dst] : switches)
+      if (a == name) {
+        *dst = true;
+        matched = true;
+      }
+    if (matched) continue;
+    if (a.rfind("-", 0) == 0) throw UsageError("unknown option " + a);
+    pos.push_back(a);
+  }
+  return pos;
+}
+}  // namespace
+
+int run_checkpoint_tool(const std::string& cmd, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (cmd == "inspect") {
+    InspectOptions o;
+    auto pos = positional(args, {}, {{"--json", &o.json}, {"--verify", &o.verify}});
+    if (pos.size() != 1) throw UsageError("usage: allgrad inspect FILE|DIR [--json] [--verify]");
+    return inspect(pos[0], o, out);
+  }
+  if (cmd == "diff") {
+    std::string atol = "0";
+    auto pos = positional(args, {{"--atol", &atol}}, {});
+    if (pos.size() != 2) throw UsageError("usage: allgrad diff A B [--atol X]");
+    char* end = nullptr;
+    double tol = std::strtod(atol.c_str(), &end);
+    if (atol.empty() || *end || tol < 0) throw UsageError("--atol: '" + atol + "' is not a non-negative number");
+    return diff(pos[0], pos[1], tol, out);
+  }
+  std::string format, output, section = "model";
+  auto pos = positional(args, {{"--format", &format}, {"-o", &output}, {"--section", &section}}, {});
+  if (pos.size() != 1 || format.empty() || output.empty())
+    throw UsageError("usage: allgrad export FILE|DIR --format safetensors|npz -o OUT [--section NAME]");
+  (void)err;
+  return export_checkpoint(pos[0], parse_export_format(format), output, out, section);
+}
+
+}  // namespace ag::tools

@@ -1,0 +1,74 @@
+// The allgrad command: train, inspect, diff, export.
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "ag/checkpoint.h"
+#include "ag/dist/communicator.h"
+#include "ag/runtime.h"
+#include "checkpoint_tools.h"
+#include "train/options.h"
+#include "train/train_loop.h"
+
+namespace ag::tools {
+/// inspect / diff / export with their arguments; returns the exit code.
+int run_checkpoint_tool(const std::string& cmd, const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+}  // namespace ag::tools
+
+namespace {
+
+const char* kUsage =
+    "usage: allgrad <command> [args]\n"
+    "\n"
+    "  train [flags]                 train a model (data-parallel under mpirun); see allgrad train --help\n"
+    "  inspect FILE|DIR [--json] [--verify]\n"
+    "                                show (or verify) a checkpoint; a directory means its latest\n"
+    "  diff A B [--atol X]           compare two checkpoints tensor by tensor (exit 0 equal, 1 different)\n"
+    "  export FILE --format safetensors|npz -o OUT\n"
+    "                                write the model's weights for PyTorch (safetensors) or NumPy (npz)\n"
+    "  --version                     version and the BLAS kernels in use\n";
+
+int train(const std::vector<std::string>& args) {
+  ag::tools::TrainOptions opts;
+  try {
+    opts = ag::tools::parse_train_options(args);
+  } catch (const ag::tools::HelpRequested& h) {
+    std::printf("%s", h.what());
+    return 0;
+  }
+  ag::dist::CommunicatorOptions copts;
+  copts.collective_timeout = std::chrono::milliseconds(static_cast<int64_t>(opts.collective_timeout * 1000));
+  auto comm = ag::dist::Communicator::create(copts);
+  return ag::dist::run_or_abort(*comm, [&] { return ag::tools::run_train(opts, comm); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ag::ensure_best_blas_kernels(argc, argv);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::printf("%s", kUsage);
+    return args.empty() ? 2 : 0;
+  }
+  std::string cmd = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  try {
+    if (cmd == "--version" || cmd == "version") {
+      std::printf("allgrad %s\n%s\n", ag::allgrad_version(), ag::blas_report().c_str());
+      return 0;
+    }
+    if (cmd == "train") return train(rest);
+    if (cmd == "inspect" || cmd == "diff" || cmd == "export") return ag::tools::run_checkpoint_tool(cmd, rest, std::cout, std::cerr);
+    std::fprintf(stderr, "allgrad: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+    return 2;
+  } catch (const ag::tools::UsageError& e) {
+    std::fprintf(stderr, "allgrad %s: %s\n", cmd.c_str(), e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "allgrad %s: %s\n", cmd.c_str(), e.what());
+    return 1;
+  }
+}

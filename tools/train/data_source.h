@@ -1,0 +1,23 @@
+// --data specs → training and test datasets shaped for the model.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ag/data.h"
+
+namespace ag::tools {
+
+struct DataSource {
+  data::DatasetRef train;
+  std::optional<data::DatasetRef> test;
+  std::string description;  // for the start-up line
+};
+
+/// Opens `spec` (fashion-mnist[:DIR] | idx:DIR | csv:FILE[:label=COL] | synthetic[:N]) for a
+/// model whose examples have `input_shape` and, when classes > 0, int64 labels in [0, classes);
+/// classes == 0 means the target is the input (autoencoder). Throws std::runtime_error with one
+/// clear line (a missing folder names the Debian package to install).
+DataSource open_data(const std::string& spec, const std::vector<int64_t>& input_shape, int64_t classes, uint64_t seed);
+
+}  // namespace ag::tools

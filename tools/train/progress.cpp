@@ -1,0 +1,71 @@
+// Progress bar, log lines and metrics JSON lines.
+#include "train/progress.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+namespace ag::tools {
+
+Progress::Progress(bool enabled, const std::string& metrics_path) : enabled_(enabled), tty_(isatty(STDOUT_FILENO) != 0) {
+  if (!metrics_path.empty()) {
+    metrics_ = std::fopen(metrics_path.c_str(), "a");
+    if (!metrics_) throw std::runtime_error("--metrics: cannot open '" + metrics_path + "' for writing");
+  }
+}
+
+Progress::~Progress() {
+  end_epoch();
+  if (metrics_) std::fclose(metrics_);
+}
+
+void Progress::line(const std::string& s) {
+  if (!enabled_) return;
+  end_epoch();
+  std::printf("%s\n", s.c_str());
+  std::fflush(stdout);
+}
+
+void Progress::step(int64_t epoch, int64_t epochs, int64_t batch, int64_t batches, int64_t global_step, double loss,
+                    double lr, double sps, double eta_s, int64_t log_every) {
+  if (!enabled_) return;
+  if (tty_) {
+    // At most five redraws a second: cheap, and readable when a launcher's pty is logged to a file.
+    auto now = std::chrono::steady_clock::now();
+    if (batch + 1 < batches && now - last_draw_ < std::chrono::milliseconds(200)) return;
+    last_draw_ = now;
+    const int width = 30;
+    int filled = batches ? static_cast<int>(width * (batch + 1) / batches) : width;
+    std::printf("\repoch %lld/%lld [%.*s%*s] %lld/%lld loss %.4f  %.0f samples/s  ETA %.0fs ",
+                static_cast<long long>(epoch + 1), static_cast<long long>(epochs), filled, "==============================",
+                width - filled, "", static_cast<long long>(batch + 1), static_cast<long long>(batches), loss, sps, eta_s);
+    bar_open_ = true;
+    std::fflush(stdout);
+  } else if ((global_step % log_every) == 0) {
+    std::printf("step %lld epoch %lld batch %lld/%lld loss %.4f lr %.3g %.0f samples/s\n",
+                static_cast<long long>(global_step), static_cast<long long>(epoch + 1), static_cast<long long>(batch + 1),
+                static_cast<long long>(batches), loss, lr, sps);
+    std::fflush(stdout);
+  }
+}
+
+void Progress::end_epoch() {
+  if (bar_open_) {
+    std::printf("\n");
+    bar_open_ = false;
+  }
+}
+
+void Progress::metrics(int64_t step, int64_t epoch, double loss, double lr, double sps, std::optional<double> acc) {
+  if (!metrics_) return;
+  auto num = [](double v) { return std::isfinite(v) ? v : 0.0; };
+  std::fprintf(metrics_, "{\"step\": %lld, \"epoch\": %lld, \"loss\": %.9g, \"lr\": %.9g, \"samples_per_s\": %.6g",
+               static_cast<long long>(step), static_cast<long long>(epoch), num(loss), lr, sps);
+  if (acc) std::fprintf(metrics_, ", \"test_accuracy\": %.6f", *acc);
+  std::fprintf(metrics_, "}\n");
+  std::fflush(metrics_);
+}
+
+}  // namespace ag::tools

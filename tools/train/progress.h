@@ -1,0 +1,34 @@
+// What a training run prints (rank 0 only): a progress bar per epoch on a
+// terminal, plain periodic lines otherwise; and the --metrics JSON lines file.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+namespace ag::tools {
+
+class Progress {
+ public:
+  /// `enabled` false prints nothing (other ranks, --quiet).
+  Progress(bool enabled, const std::string& metrics_path);
+  ~Progress();
+  /// A line of text (start-up facts, evaluation results, the summary).
+  void line(const std::string& s);
+  /// After each step: the bar on a terminal, a line every `log_every` steps otherwise.
+  void step(int64_t epoch, int64_t epochs, int64_t batch, int64_t batches, int64_t global_step, double loss,
+            double lr, double samples_per_s, double eta_s, int64_t log_every);
+  /// Appends a JSON line to the metrics file (if any); always written by rank 0, even when quiet.
+  void metrics(int64_t step, int64_t epoch, double loss, double lr, double samples_per_s,
+               std::optional<double> test_accuracy = std::nullopt);
+  void end_epoch();
+
+ private:
+  bool enabled_, tty_;
+  std::FILE* metrics_ = nullptr;
+  bool bar_open_ = false;
+  std::chrono::steady_clock::time_point last_draw_{};
+};
+
+}  // namespace ag::tools
