@@ -1,0 +1,83 @@
+// im2col and its adjoint col2im: one walk over (channel, kernel tap, output row),
+// which either gathers input pixels into the column matrix or adds column
+// entries back onto the pixels they came from.
+#include <algorithm>
+
+#include "kernels/conv2d.h"
+
+namespace ag::kernels {
+
+namespace {
+
+// Output columns ow in [lo, hi) read input column ow*stride + offset inside [0, width).
+struct ValidRange {
+  int64_t lo, hi;
+};
+
+ValidRange valid_outputs(int64_t offset, int64_t stride, int64_t width, int64_t out_width) {
+  int64_t lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  int64_t last = width - 1 - offset;  // largest ow*stride allowed
+  int64_t hi = last < 0 ? 0 : last / stride + 1;
+  lo = std::min(lo, out_width);
+  hi = std::clamp(hi, lo, out_width);
+  return {lo, hi};
+}
+
+// kGather: col = im2col(image). Otherwise image += col2im(col) (the caller zeroes image).
+template <bool kGather, typename T>
+void walk_taps(const Conv2dGeometry& g, T* image, T* col) {
+  const int64_t H = g.in_h, W = g.in_w, OH = g.out_h, OW = g.out_w, P = OH * OW;
+  const int64_t sw = g.stride_w;
+  for (int64_t c = 0; c < g.in_channels; ++c) {
+    T* plane = image + c * H * W;
+    for (int64_t i = 0; i < g.kernel_h; ++i) {
+      for (int64_t j = 0; j < g.kernel_w; ++j) {
+        T* row = col + ((c * g.kernel_h + i) * g.kernel_w + j) * P;
+        const int64_t off_w = j * g.dil_w - g.pad_w;
+        const ValidRange r = valid_outputs(off_w, sw, W, OW);
+        for (int64_t oh = 0; oh < OH; ++oh) {
+          const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dil_h;
+          T* seg = row + oh * OW;
+          if (ih < 0 || ih >= H) {
+            if constexpr (kGather) std::fill(seg, seg + OW, T(0));
+            continue;
+          }
+          T* in_row = plane + ih * W;
+          if constexpr (kGather) {
+            std::fill(seg, seg + r.lo, T(0));
+            if (sw == 1) {
+              std::copy(in_row + r.lo + off_w, in_row + r.hi + off_w, seg + r.lo);
+            } else {
+              for (int64_t ow = r.lo; ow < r.hi; ++ow) seg[ow] = in_row[ow * sw + off_w];
+            }
+            std::fill(seg + r.hi, seg + OW, T(0));
+          } else if (sw == 1) {
+            for (int64_t ow = r.lo; ow < r.hi; ++ow) in_row[ow + off_w] += seg[ow];
+          } else {
+            for (int64_t ow = r.lo; ow < r.hi; ++ow) in_row[ow * sw + off_w] += seg[ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void im2col(const Conv2dGeometry& g, const T* image, T* col) {
+  walk_taps<true>(g, const_cast<T*>(image), col);  // the gather only reads `image`
+}
+
+template <typename T>
+void col2im(const Conv2dGeometry& g, const T* col, T* image) {
+  std::fill(image, image + g.in_image(), T(0));
+  walk_taps<false>(g, image, const_cast<T*>(col));  // the scatter only reads `col`
+}
+
+template void im2col<float>(const Conv2dGeometry&, const float*, float*);
+template void im2col<double>(const Conv2dGeometry&, const double*, double*);
+template void col2im<float>(const Conv2dGeometry&, const float*, float*);
+template void col2im<double>(const Conv2dGeometry&, const double*, double*);
+
+}  // namespace ag::kernels
