@@ -3,6 +3,7 @@
 #include "ag/nn/functional_conv.h"
 #include "kernels/conv2d.h"
 #include "ops/op_util.h"
+#include "ops/size2_text.h"
 
 namespace ag::nn::functional {
 
@@ -11,12 +12,6 @@ using namespace ops;
 namespace {
 
 [[noreturn]] void fail(const std::string& msg) { throw std::invalid_argument("conv2d: " + msg); }
-
-std::string pair_str(Size2 s) {
-  std::string out = std::to_string(s.h);  // appended, not prefixed: GCC 12 -O3 warns falsely on "(" + string
-  out.append(", ").append(std::to_string(s.w));
-  return out.insert(0, 1, '(').append(")");
-}
 
 kernels::Conv2dGeometry check_and_measure(const Tensor& x, const Tensor& w, const Tensor& b, Size2 stride,
                                           Size2 padding, Size2 dilation, int64_t groups) {
