@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "kernels/parallel.h"
+#include "kernels/grain.h"
 
 namespace ag::kernels {
 
@@ -23,11 +23,10 @@ Taps inside(int64_t start, int64_t kernel, int64_t dil, int64_t size) {
   return {lo, std::max(lo, hi)};
 }
 
-// Runs f(plane) for every plane, split across threads in chunks of about 32k input elements.
+// Runs f(plane) for every plane, split across threads.
 template <typename F>
 void for_planes(const Pool2dGeometry& g, F&& f) {
-  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, g.in_h * g.in_w));
-  parallel_for(g.planes, grain, [&](int64_t p0, int64_t p1) {
+  parallel_for(g.planes, grain_for(g.in_h * g.in_w), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) f(p);
   });
 }
