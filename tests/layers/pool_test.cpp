@@ -29,7 +29,8 @@ int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ce
   return out;
 }
 
-// Max and argmax over the in-image taps of every window.
+// Max and argmax over the in-image taps of every window, visited row by row with PyTorch's rule
+// (a later tap wins if it is greater or NaN; the index starts at the first in-image tap).
 std::pair<Tensor, Tensor> naive_max_pool(const Tensor& x, const PoolCase& c) {
   const int64_t planes = x.numel() / (x.size(-1) * x.size(-2)), H = x.size(-2), W = x.size(-1);
   const int64_t OH = out_size(H, c.kernel.h, c.stride.h, c.padding.h, c.dilation.h, c.ceil_mode);
@@ -39,17 +40,18 @@ std::pair<Tensor, Tensor> naive_max_pool(const Tensor& x, const PoolCase& c) {
     for (int64_t oh = 0; oh < OH; ++oh)
       for (int64_t ow = 0; ow < OW; ++ow) {
         double best = -INFINITY;
-        int64_t at = -1;
+        int64_t at = -1, first = -1;
         for (int64_t i = 0; i < c.kernel.h; ++i)
           for (int64_t j = 0; j < c.kernel.w; ++j) {
             int64_t h = oh * c.stride.h - c.padding.h + i * c.dilation.h;
             int64_t w = ow * c.stride.w - c.padding.w + j * c.dilation.w;
             if (h < 0 || h >= H || w < 0 || w >= W) continue;
             double v = xv[(p * H + h) * W + w];
-            if (at < 0 || v > best) best = v, at = h * W + w;
+            if (first < 0) first = h * W + w;
+            if (v > best || std::isnan(v)) best = v, at = h * W + w;
           }
         y.push_back(best);
-        idx.push_back(static_cast<double>(at));
+        idx.push_back(static_cast<double>(at < 0 ? first : at));
       }
   ag::Dims shape = x.sizes();
   shape[shape.size() - 2] = OH;
@@ -93,7 +95,18 @@ const PoolCase kCases[] = {
     {{1, 3, 5, 5}, 2, 2, 1, 1, true},           // ceil_mode whose extra window would start in the padding: dropped
     {{3, 9, 9}, 3, 3, 0, 1, false},             // unbatched
     {{1, 2, 9, 10}, 3, 2, 1, {2, 3}, false},    // dilation (max only)
+    {{2, 2, 7, 9}, 2, 2, 0, 1, false},          // tiling windows that leave a row and a column out
+    {{1, 2, 6, 9}, {2, 3}, {2, 3}, 0, 1, false},  // tiling windows, not square
 };
+
+// Equal as the same bits would be: NaN matches NaN.
+bool same_values(const Tensor& a, const Tensor& b) {
+  std::vector<double> x = values(a), y = values(b);
+  if (x.size() != y.size()) return false;
+  for (size_t i = 0; i < x.size(); ++i)
+    if (!(x[i] == y[i] || (std::isnan(x[i]) && std::isnan(y[i])))) return false;
+  return true;
+}
 
 }  // namespace
 
@@ -122,6 +135,19 @@ TEST(MaxPool2d, MatchesDirectLoops) {
       EXPECT_EQ(agtest::max_abs_diff(idx, ridx), 0.0) << "case " << seed;
       EXPECT_TRUE(F::max_pool2d(x, c.kernel, c.stride, c.padding, c.dilation, c.ceil_mode).equal(y));
     }
+  }
+}
+
+TEST(MaxPool2d, TiesAndNansPickTheTapPyTorchPicks) {
+  // Values from {0, 1, NaN}: many ties and several NaNs per window, for every path of the kernels.
+  for (const PoolCase& c : kCases) {
+    ag::Generator gen(77);
+    Tensor codes = ag::randint(0, 3, c.shape, {}, &gen).to(ag::kFloat32);
+    Tensor x = ag::where(codes == 2.0, ag::full_like(codes, NAN), codes);
+    auto [y, idx] = F::max_pool2d_with_indices(x, c.kernel, c.stride, c.padding, c.dilation, c.ceil_mode);
+    auto [ry, ridx] = naive_max_pool(x, c);
+    EXPECT_TRUE(same_values(y, ry)) << to_string(c.shape);
+    EXPECT_TRUE(same_values(idx, ridx)) << to_string(c.shape);
   }
 }
 

@@ -4,24 +4,11 @@
 #include <algorithm>
 
 #include "kernels/conv2d.h"
+#include "kernels/window.h"
 
 namespace ag::kernels {
 
 namespace {
-
-// Output columns ow in [lo, hi) read input column ow*stride + offset inside [0, width).
-struct ValidRange {
-  int64_t lo, hi;
-};
-
-ValidRange valid_outputs(int64_t offset, int64_t stride, int64_t width, int64_t out_width) {
-  int64_t lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-  int64_t last = width - 1 - offset;  // largest ow*stride allowed
-  int64_t hi = last < 0 ? 0 : last / stride + 1;
-  lo = std::min(lo, out_width);
-  hi = std::clamp(hi, lo, out_width);
-  return {lo, hi};
-}
 
 // kGather: col = im2col(image). Otherwise image += col2im(col) (the caller zeroes image).
 template <bool kGather, typename T>
@@ -34,7 +21,7 @@ void walk_taps(const Conv2dGeometry& g, T* image, T* col) {
       for (int64_t j = 0; j < g.kernel_w; ++j) {
         T* row = col + ((c * g.kernel_h + i) * g.kernel_w + j) * P;
         const int64_t off_w = j * g.dil_w - g.pad_w;
-        const ValidRange r = valid_outputs(off_w, sw, W, OW);
+        const OutputRange r = outputs_inside(off_w, sw, W, OW);
         for (int64_t oh = 0; oh < OH; ++oh) {
           const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dil_h;
           T* seg = row + oh * OW;

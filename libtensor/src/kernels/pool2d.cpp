@@ -1,29 +1,48 @@
-// Pooling loops, parallel over planes. The window of each output is clipped to
-// the image once, so the inner loops carry no bounds checks.
+// Pooling loops, parallel over planes. Each output row is built one kernel tap
+// at a time (kernels/window.h): for a tap, the run of outputs whose window
+// holds that tap inside the image is one unit-step loop the compiler
+// vectorises, where a loop per output window would pay bounds checks and
+// divisions per output. Taps are visited in (row, column) order, so ties and
+// float sums come out as in a window-by-window loop.
 #include "kernels/pool2d.h"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
+#include <vector>
 
 #include "kernels/grain.h"
+#include "kernels/window.h"
 
 namespace ag::kernels {
 
 namespace {
 
-// Taps t in [lo, hi) of a window starting at `start` with step `dil` land inside [0, size).
-struct Taps {
-  int64_t lo, hi;
+// The column taps of one call, the same for every plane and output row:
+// tap j reads input column ow·stride_w + offset[j] for outputs ow in range[j].
+struct ColumnTaps {
+  std::vector<int64_t> offset;
+  std::vector<OutputRange> range;
 };
 
-Taps inside(int64_t start, int64_t kernel, int64_t dil, int64_t size) {
-  int64_t lo = start >= 0 ? 0 : (-start + dil - 1) / dil;
-  int64_t hi = size - start <= 0 ? 0 : std::min(kernel, (size - start + dil - 1) / dil);
-  return {lo, std::max(lo, hi)};
+ColumnTaps column_taps(const Pool2dGeometry& g) {
+  ColumnTaps t;
+  for (int64_t j = 0; j < g.kernel_w; ++j) {
+    t.offset.push_back(j * g.dil_w - g.pad_w);
+    t.range.push_back(outputs_inside(t.offset.back(), g.stride_w, g.in_w, g.out_w));
+  }
+  return t;
 }
 
-// Runs f(plane) for every plane, split across threads.
+// Calls tap(ih, offset, range) for every tap of output row oh whose input row ih is inside the image.
+template <typename F>
+void for_row_taps(const Pool2dGeometry& g, const ColumnTaps& cols, int64_t oh, F&& tap) {
+  for (int64_t i = 0; i < g.kernel_h; ++i) {
+    const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dil_h;
+    if (ih < 0 || ih >= g.in_h) continue;
+    for (int64_t j = 0; j < g.kernel_w; ++j) tap(ih, cols.offset[j], cols.range[j]);
+  }
+}
+
 template <typename F>
 void for_planes(const Pool2dGeometry& g, F&& f) {
   parallel_for(g.planes, grain_for(g.in_h * g.in_w), [&](int64_t p0, int64_t p1) {
@@ -31,56 +50,140 @@ void for_planes(const Pool2dGeometry& g, F&& f) {
   });
 }
 
-// PyTorch's average window: clipped to the padded image for the divisor, then to the image for the sum.
-struct AvgWindow {
-  int64_t h0, h1, w0, w1, divisor;
+// How many positions of an average window lie inside the padded image (PyTorch clips the window
+// there first, for ceil_mode) and inside the image itself, along one axis.
+struct AxisCount {
+  int64_t padded, real;
 };
 
-AvgWindow avg_window(const Pool2dGeometry& g, AvgDivisor d, int64_t oh, int64_t ow) {
-  int64_t h0 = oh * g.stride_h - g.pad_h, w0 = ow * g.stride_w - g.pad_w;
-  int64_t h1 = std::min(h0 + g.kernel_h, g.in_h + g.pad_h), w1 = std::min(w0 + g.kernel_w, g.in_w + g.pad_w);
-  const int64_t padded_count = (h1 - h0) * (w1 - w0);
-  h0 = std::max<int64_t>(h0, 0);
-  w0 = std::max<int64_t>(w0, 0);
-  h1 = std::min(h1, g.in_h);
-  w1 = std::min(w1, g.in_w);
-  int64_t divisor = d.override_value != 0 ? d.override_value
-                    : d.count_include_pad ? padded_count
-                                          : (h1 - h0) * (w1 - w0);
-  return {h0, h1, w0, w1, divisor};
+std::vector<AxisCount> axis_counts(int64_t count, int64_t kernel, int64_t stride, int64_t pad, int64_t size) {
+  std::vector<AxisCount> out(count);
+  for (int64_t o = 0; o < count; ++o) {
+    const int64_t start = o * stride - pad, end = std::min(start + kernel, size + pad);
+    out[o] = {end - start, std::max<int64_t>(0, std::min(end, size) - std::max<int64_t>(start, 0))};
+  }
+  return out;
+}
+
+// 1 / divisor of every output of a plane (0 for a window with no pixel in the image, which averages to 0).
+std::vector<double> avg_scales(const Pool2dGeometry& g, AvgDivisor d) {
+  const auto hc = axis_counts(g.out_h, g.kernel_h, g.stride_h, g.pad_h, g.in_h);
+  const auto wc = axis_counts(g.out_w, g.kernel_w, g.stride_w, g.pad_w, g.in_w);
+  std::vector<double> divisors(g.out_h * g.out_w);
+  for (int64_t oh = 0; oh < g.out_h; ++oh)
+    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+      const bool empty = hc[oh].real * wc[ow].real == 0;
+      const int64_t div = d.override_value != 0 ? d.override_value
+                          : d.count_include_pad ? hc[oh].padded * wc[ow].padded
+                                                : hc[oh].real * wc[ow].real;
+      divisors[oh * g.out_w + ow] = empty ? 0.0 : static_cast<double>(div);
+    }
+  return divisors;
+}
+
+}  // namespace
+
+namespace {
+
+// Note [Max pool order]: PyTorch visits a window's taps row by row and keeps a tap when
+// `v > best || isnan(v)`, so the first maximum wins and NaN beats everything (the last NaN
+// wins). Folding with that rule is associative: folding each window row first and then the
+// row results top to bottom picks the same winner as the tap-by-tap walk.
+template <typename T>
+inline void keep_max(T& best, int64_t& best_at, T v, int64_t at) {
+  const bool take = v > best || v != v;
+  best = take ? v : best;
+  best_at = take ? at : best_at;
+}
+
+// One plane of windows that tile the image (stride = kernel, no padding, no dilation, no partial
+// window): first the max of each window row over the used rows, then of those row results per
+// window (Note [Max pool order]). When the windows span whole image rows, the first pass is one
+// long vector loop over the plane; output rows alone (7 or 14 long in the ConvNet) would be too
+// short for one. Sizes come in as parameters so the compiler knows the int64 index stores cannot
+// change them, and each output is folded in locals so the selects vectorise. kK is the (square)
+// kernel size when known at compile time, which unrolls the folds (0: use kh, kw).
+template <int kK, typename T>
+void max_pool_tiled_plane(const T* plane, T* out, int64_t* arg, int64_t W, int64_t OH, int64_t OW, int64_t kh,
+                          int64_t kw, T* row_max, int64_t* row_at) {
+  if (kK) kh = kw = kK;
+  const bool flat = W == OW * kw;
+  const int64_t runs = flat ? 1 : OH * kh, run_len = flat ? OH * kh * OW : OW;
+  for (int64_t r = 0; r < runs; ++r) {
+    const T* in = plane + r * W;
+    T* rm = row_max + r * OW;
+    int64_t* ra = row_at + r * OW;
+    for (int64_t q = 0; q < run_len; ++q) {
+      T best = in[q * kw];
+      int64_t at = r * W + q * kw;
+      for (int64_t j = 1; j < kw; ++j) keep_max(best, at, in[q * kw + j], r * W + q * kw + j);
+      rm[q] = best;
+      ra[q] = at;
+    }
+  }
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    const T* rm = row_max + oh * kh * OW;
+    const int64_t* ra = row_at + oh * kh * OW;
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      T best = rm[ow];
+      int64_t at = ra[ow];
+      for (int64_t i = 1; i < kh; ++i) keep_max(best, at, rm[i * OW + ow], ra[i * OW + ow]);
+      out[oh * OW + ow] = best;
+      arg[oh * OW + ow] = at;
+    }
+  }
+}
+
+template <int kK, typename T>
+void max_pool2d_tiled(const Pool2dGeometry& g, const T* x, T* y, int64_t* argmax) {
+  parallel_for(g.planes, grain_for(g.in_h * g.in_w), [&](int64_t p0, int64_t p1) {
+    std::vector<T> row_max(g.out_h * g.kernel_h * g.out_w);
+    std::vector<int64_t> row_at(row_max.size());
+    for (int64_t p = p0; p < p1; ++p)
+      max_pool_tiled_plane<kK>(x + p * g.in_h * g.in_w, y + p * g.out_h * g.out_w, argmax + p * g.out_h * g.out_w,
+                               g.in_w, g.out_h, g.out_w, g.kernel_h, g.kernel_w, row_max.data(), row_at.data());
+  });
+}
+
+bool windows_tile(const Pool2dGeometry& g) {
+  return g.stride_h == g.kernel_h && g.stride_w == g.kernel_w && g.pad_h == 0 && g.pad_w == 0 && g.dil_h == 1 &&
+         g.dil_w == 1 && g.out_h * g.kernel_h <= g.in_h && g.out_w * g.kernel_w <= g.in_w;
 }
 
 }  // namespace
 
 template <typename T>
 void max_pool2d_forward(const Pool2dGeometry& g, const T* x, T* y, int64_t* argmax) {
-  const int64_t H = g.in_h, W = g.in_w, OH = g.out_h, OW = g.out_w;
-  for_planes(g, [&](int64_t p) {
+  if (windows_tile(g)) {
+    if (g.kernel_h == 2 && g.kernel_w == 2) return max_pool2d_tiled<2>(g, x, y, argmax);
+    if (g.kernel_h == 3 && g.kernel_w == 3) return max_pool2d_tiled<3>(g, x, y, argmax);
+    return max_pool2d_tiled<0>(g, x, y, argmax);
+  }
+  const int64_t H = g.in_h, W = g.in_w, OH = g.out_h, OW = g.out_w, sw = g.stride_w;
+  const ColumnTaps cols = column_taps(g);
+  // The first in-image column of each output's window: its index stands when nothing beats −inf.
+  std::vector<int64_t> first_col(OW, 0);
+  for (int64_t j = g.kernel_w - 1; j >= 0; --j)
+    for (int64_t ow = cols.range[j].lo; ow < cols.range[j].hi; ++ow) first_col[ow] = ow * sw + cols.offset[j];
+  // Sizes are captured by value: `argmax` stores int64s, so referenced sizes would be reloaded every step.
+  for_planes(g, [&, H, W, OH, OW, sw](int64_t p) {
     const T* plane = x + p * H * W;
-    T* out = y + p * OH * OW;
-    int64_t* arg = argmax + p * OH * OW;
     for (int64_t oh = 0; oh < OH; ++oh) {
-      const int64_t h0 = oh * g.stride_h - g.pad_h;
-      const Taps th = inside(h0, g.kernel_h, g.dil_h, H);
+      T* best = y + (p * OH + oh) * OW;
+      int64_t* at = argmax + (p * OH + oh) * OW;
+      int64_t first_row = -1;
+      for_row_taps(g, cols, oh, [&](int64_t ih, int64_t, OutputRange) {
+        if (first_row < 0) first_row = ih;
+      });
       for (int64_t ow = 0; ow < OW; ++ow) {
-        const int64_t w0 = ow * g.stride_w - g.pad_w;
-        const Taps tw = inside(w0, g.kernel_w, g.dil_w, W);
-        int64_t best_at = (h0 + th.lo * g.dil_h) * W + (w0 + tw.lo * g.dil_w);
-        T best = -std::numeric_limits<T>::infinity();
-        for (int64_t i = th.lo; i < th.hi; ++i) {
-          const int64_t row = (h0 + i * g.dil_h) * W;
-          for (int64_t j = tw.lo; j < tw.hi; ++j) {
-            const int64_t at = row + w0 + j * g.dil_w;
-            const T v = plane[at];
-            if (v > best || std::isnan(v)) {
-              best = v;
-              best_at = at;
-            }
-          }
-        }
-        out[oh * OW + ow] = best;
-        arg[oh * OW + ow] = best_at;
+        best[ow] = -std::numeric_limits<T>::infinity();
+        at[ow] = std::max<int64_t>(first_row, 0) * W + first_col[ow];
       }
+      for_row_taps(g, cols, oh, [&, W, sw](int64_t ih, int64_t off, OutputRange r) {
+        const T* in = plane + ih * W;
+        const int64_t base = ih * W;
+        for (int64_t ow = r.lo; ow < r.hi; ++ow) keep_max(best[ow], at[ow], in[ow * sw + off], base + ow * sw + off);
+      });
     }
   });
 }
@@ -97,35 +200,42 @@ void max_pool2d_backward(const Pool2dGeometry& g, const T* gy, const int64_t* ar
 
 template <typename T>
 void avg_pool2d_forward(const Pool2dGeometry& g, AvgDivisor d, const T* x, T* y) {
-  const int64_t W = g.in_w, OH = g.out_h, OW = g.out_w;
+  const int64_t W = g.in_w, OH = g.out_h, OW = g.out_w, sw = g.stride_w;
+  const ColumnTaps cols = column_taps(g);
+  const std::vector<double> divisors = avg_scales(g, d);
   for_planes(g, [&](int64_t p) {
     const T* plane = x + p * g.in_h * W;
-    for (int64_t oh = 0; oh < OH; ++oh)
-      for (int64_t ow = 0; ow < OW; ++ow) {
-        const AvgWindow win = avg_window(g, d, oh, ow);
-        T sum = 0;
-        for (int64_t h = win.h0; h < win.h1; ++h)
-          for (int64_t w = win.w0; w < win.w1; ++w) sum += plane[h * W + w];
-        // An empty window (possible only with ceil_mode) averages to 0, as in PyTorch.
-        y[(p * OH + oh) * OW + ow] = win.h0 < win.h1 && win.w0 < win.w1 ? sum / static_cast<T>(win.divisor) : T(0);
-      }
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      T* sum = y + (p * OH + oh) * OW;
+      std::fill(sum, sum + OW, T(0));
+      for_row_taps(g, cols, oh, [&](int64_t ih, int64_t off, OutputRange r) {
+        const T* in = plane + ih * W;
+        for (int64_t ow = r.lo; ow < r.hi; ++ow) sum[ow] += in[ow * sw + off];
+      });
+      const double* div = divisors.data() + oh * OW;
+      for (int64_t ow = 0; ow < OW; ++ow) sum[ow] = div[ow] != 0 ? sum[ow] / static_cast<T>(div[ow]) : T(0);
+    }
   });
 }
 
 template <typename T>
 void avg_pool2d_backward(const Pool2dGeometry& g, AvgDivisor d, const T* gy, T* gx) {
-  const int64_t W = g.in_w, OH = g.out_h, OW = g.out_w;
+  const int64_t W = g.in_w, OH = g.out_h, OW = g.out_w, sw = g.stride_w;
+  const ColumnTaps cols = column_taps(g);
+  const std::vector<double> divisors = avg_scales(g, d);
   for_planes(g, [&](int64_t p) {
     T* plane = gx + p * g.in_h * W;
     std::fill(plane, plane + g.in_h * W, T(0));
-    for (int64_t oh = 0; oh < OH; ++oh)
-      for (int64_t ow = 0; ow < OW; ++ow) {
-        const AvgWindow win = avg_window(g, d, oh, ow);
-        if (win.h0 >= win.h1 || win.w0 >= win.w1) continue;
-        const T share = gy[(p * OH + oh) * OW + ow] / static_cast<T>(win.divisor);
-        for (int64_t h = win.h0; h < win.h1; ++h)
-          for (int64_t w = win.w0; w < win.w1; ++w) plane[h * W + w] += share;
-      }
+    std::vector<T> share(OW);
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      const T* grow = gy + (p * OH + oh) * OW;
+      const double* div = divisors.data() + oh * OW;
+      for (int64_t ow = 0; ow < OW; ++ow) share[ow] = div[ow] != 0 ? grow[ow] / static_cast<T>(div[ow]) : T(0);
+      for_row_taps(g, cols, oh, [&](int64_t ih, int64_t off, OutputRange r) {
+        T* in = plane + ih * W;
+        for (int64_t ow = r.lo; ow < r.hi; ++ow) in[ow * sw + off] += share[ow];
+      });
+    }
   });
 }
 
