@@ -141,6 +141,17 @@ TEST(Conv2d, SameResultOnOneThreadAndOnTwo) {
   for (size_t i = 0; i < 4; ++i) EXPECT_LT(agtest::max_abs_diff(results[0][i], results[1][i]), 1e-3) << i;
 }
 
+TEST(Conv2dGrad, ManyImagesPerThread) {
+  // One thread walks the whole batch with the same column buffers, whose padding entries must stay zero.
+  int prev = ag::get_num_threads();
+  ag::set_num_threads(1);
+  ConvCase k{{4, 2, 5, 5}, 3, 3, 3, 1, 2, 1, 1, true};
+  Tensor x = leaf(k.x_shape, 61), w = leaf({3, 2, 3, 3}, 62), b = leaf({3}, 63);
+  EXPECT_LT(agtest::max_abs_diff(F::conv2d(x, w, b, 1, 2), naive_conv(x, w, b, k)), 1e-12);
+  EXPECT_GRADCHECK([](const TensorList& in) { return F::conv2d(in[0], in[1], in[2], 1, 2); }, {x, w, b});
+  ag::set_num_threads(prev);
+}
+
 TEST(Conv2d, EmptyBatch) {
   Tensor x = ag::zeros({0, 3, 5, 5}).requires_grad_(), w = ag::ones({2, 3, 3, 3}).requires_grad_();
   Tensor b = ag::ones({2}).requires_grad_();

@@ -27,8 +27,10 @@ struct Conv2dGeometry {
   }
 };
 
-/// Copies one image [C, H, W] into its column matrix [C*kh*kw, out_h*out_w]
-/// (row (c, i, j) holds the input pixel under kernel tap (i, j) for every output position; zeros in the padding).
+/// Copies one image [C, H, W] into its column matrix [C*kh*kw, out_h*out_w]: row (c, i, j) holds
+/// the input pixel under kernel tap (i, j) for every output position. Writes only the entries that
+/// come from inside the image: `col` must already hold zeros at the padding entries (a buffer
+/// zero-filled once and written only by im2col for this geometry).
 template <typename T>
 void im2col(const Conv2dGeometry& g, const T* image, T* col);
 

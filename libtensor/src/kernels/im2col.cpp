@@ -1,6 +1,8 @@
 // im2col and its adjoint col2im: one walk over (channel, kernel tap, output row),
 // which either gathers input pixels into the column matrix or adds column
-// entries back onto the pixels they came from.
+// entries back onto the pixels they came from. Only in-image entries are
+// visited: the padding entries of a column matrix are the same zeros for every
+// image, so they are written once when the buffer is created (conv2d.cpp).
 #include <algorithm>
 
 #include "kernels/conv2d.h"
@@ -10,7 +12,7 @@ namespace ag::kernels {
 
 namespace {
 
-// kGather: col = im2col(image). Otherwise image += col2im(col) (the caller zeroes image).
+// kGather: col = im2col(image) on the in-image entries. Otherwise image += col2im(col).
 template <bool kGather, typename T>
 void walk_taps(const Conv2dGeometry& g, T* image, T* col) {
   const int64_t H = g.in_h, W = g.in_w, OH = g.out_h, OW = g.out_w, P = OH * OW;
@@ -24,20 +26,16 @@ void walk_taps(const Conv2dGeometry& g, T* image, T* col) {
         const OutputRange r = outputs_inside(off_w, sw, W, OW);
         for (int64_t oh = 0; oh < OH; ++oh) {
           const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dil_h;
+          if (ih < 0 || ih >= H) continue;
           T* seg = row + oh * OW;
-          if (ih < 0 || ih >= H) {
-            if constexpr (kGather) std::fill(seg, seg + OW, T(0));
-            continue;
-          }
           T* in_row = plane + ih * W;
+          // Loops, not std::copy: a run is one output row, too short to pay for a memmove call.
           if constexpr (kGather) {
-            std::fill(seg, seg + r.lo, T(0));
             if (sw == 1) {
-              std::copy(in_row + r.lo + off_w, in_row + r.hi + off_w, seg + r.lo);
+              for (int64_t ow = r.lo; ow < r.hi; ++ow) seg[ow] = in_row[ow + off_w];
             } else {
               for (int64_t ow = r.lo; ow < r.hi; ++ow) seg[ow] = in_row[ow * sw + off_w];
             }
-            std::fill(seg + r.hi, seg + OW, T(0));
           } else if (sw == 1) {
             for (int64_t ow = r.lo; ow < r.hi; ++ow) in_row[ow + off_w] += seg[ow];
           } else {

@@ -10,6 +10,7 @@
 
 #include "ag/runtime.h"
 #include "kernels/grain.h"
+#include "kernels/lane_sum.h"
 
 namespace ag::kernels {
 
@@ -33,18 +34,11 @@ void channel_mean_var(const ChannelLayout& s, const T* x, double* mean, double* 
     std::fill(mean + c0, mean + c1, 0.0);
     std::fill(var + c0, var + c1, 0.0);
     rows_of_channels(s, c0, c1, [&](int64_t c, int64_t at) {
-      const T* row = x + at;
-      double acc = 0;
-      for (int64_t i = 0; i < S; ++i) acc += row[i];
-      mean[c] += acc;
+      mean[c] += lane_sum(S, [row = x + at](int64_t i) { return row[i]; });
     });
     for (int64_t c = c0; c < c1; ++c) mean[c] /= M;
     rows_of_channels(s, c0, c1, [&](int64_t c, int64_t at) {
-      const T* row = x + at;
-      const double m = mean[c];
-      double acc = 0;
-      for (int64_t i = 0; i < S; ++i) acc += (row[i] - m) * (row[i] - m);
-      var[c] += acc;
+      var[c] += lane_sum(S, [row = x + at, m = mean[c]](int64_t i) { return (row[i] - m) * (row[i] - m); });
     });
     for (int64_t c = c0; c < c1; ++c) var[c] /= M;
   });
@@ -61,13 +55,8 @@ void channel_grad_sums(const ChannelLayout& s, const T* x, const T* dy, const do
       const T* row = x + at;
       const T* g = dy + at;
       const double m = mean[c];
-      double a = 0, b = 0;
-      for (int64_t i = 0; i < S; ++i) {
-        a += g[i];
-        b += g[i] * (row[i] - m);
-      }
-      sum_dy[c] += a;
-      sum_dy_xmu[c] += b;
+      sum_dy[c] += lane_sum(S, [g](int64_t i) { return g[i]; });
+      sum_dy_xmu[c] += lane_sum(S, [g, row, m](int64_t i) { return g[i] * (row[i] - m); });
     });
   });
 }
@@ -96,10 +85,8 @@ void layer_norm_forward(int64_t rows, int64_t D, const T* x, const T* w, const T
   parallel_for(rows, grain_for(D), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const T* xr = x + r * D;
-      double m = 0, v = 0;
-      for (int64_t d = 0; d < D; ++d) m += xr[d];
-      m /= static_cast<double>(D);
-      for (int64_t d = 0; d < D; ++d) v += (xr[d] - m) * (xr[d] - m);
+      const double m = lane_sum(D, [xr](int64_t d) { return xr[d]; }) / static_cast<double>(D);
+      const double v = lane_sum(D, [xr, m](int64_t d) { return (xr[d] - m) * (xr[d] - m); });
       const double rs = 1.0 / std::sqrt(v / static_cast<double>(D) + eps);
       mean[r] = m;
       rstd[r] = rs;
@@ -126,12 +113,9 @@ void layer_norm_backward(int64_t rows, int64_t D, const T* x, const T* dy, const
         const double m = mean[r], rs = rstd[r];
         if (dx) {
           // dx = rstd · (g − mean(g) − x̂ · mean(g · x̂)) with g = dy · w.
-          double s1 = 0, s2 = 0;
-          for (int64_t d = 0; d < D; ++d) {
-            const double g = gr[d] * (w ? w[d] : T(1));
-            s1 += g;
-            s2 += g * (xr[d] - m) * rs;
-          }
+          auto g = [gr, w](int64_t d) { return static_cast<double>(gr[d]) * (w ? w[d] : T(1)); };
+          const double s1 = lane_sum(D, g);
+          const double s2 = lane_sum(D, [&g, xr, m, rs](int64_t d) { return g(d) * (xr[d] - m) * rs; });
           const T c1 = static_cast<T>(s1 * inv_d), c2 = static_cast<T>(s2 * inv_d), mt = static_cast<T>(m),
                   rt = static_cast<T>(rs);
           T* out = dx + r * D;
