@@ -57,6 +57,10 @@ const ConvCase kCases[] = {
     {{2, 3, 5, 5}, 2, 1, 1, 2, 1, 1, 1, true},   // 1×1 with stride and padding: lowered
     {{3, 1, 8, 8}, 5, 5, 5, 1, 2, 1, 1, true},   // the ConvNet's first layer, small
     {{1, 2, 4, 4}, 3, 4, 4, 1, 0, 1, 1, true},   // kernel as large as the image
+    // Output rows as wide as the input rows: im2col copies whole runs (Note [Same-size rows]).
+    {{2, 2, 7, 8}, 3, 3, 3, 1, 2, 2, 1, true},           // with dilation
+    {{1, 2, 6, 5}, 2, 3, 3, 1, {0, 1}, 1, 1, false},     // fewer output rows than input rows
+    {{2, 3, 8, 6}, 4, 3, 3, 1, 1, {2, 1}, 1, true},      // dilated rows only
 };
 
 }  // namespace

@@ -34,9 +34,10 @@ struct Conv2dGeometry {
 template <typename T>
 void im2col(const Conv2dGeometry& g, const T* image, T* col);
 
-/// The adjoint of im2col: image = 0, then every column entry is added to the pixel it came from.
+/// The adjoint of im2col: image = 0, then every in-image column entry is added to the pixel it came
+/// from. Overwrites some padding entries of `col` with zeros.
 template <typename T>
-void col2im(const Conv2dGeometry& g, const T* col, T* image);
+void col2im(const Conv2dGeometry& g, T* col, T* image);
 
 /// How the per-image products share the cores.
 enum class ConvThreading {
