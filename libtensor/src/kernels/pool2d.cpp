@@ -65,8 +65,8 @@ std::vector<AxisCount> axis_counts(int64_t count, int64_t kernel, int64_t stride
   return out;
 }
 
-// 1 / divisor of every output of a plane (0 for a window with no pixel in the image, which averages to 0).
-std::vector<double> avg_scales(const Pool2dGeometry& g, AvgDivisor d) {
+// The divisor of every output of a plane (0 marks a window with no pixel in the image, which averages to 0).
+std::vector<double> avg_divisors(const Pool2dGeometry& g, AvgDivisor d) {
   const auto hc = axis_counts(g.out_h, g.kernel_h, g.stride_h, g.pad_h, g.in_h);
   const auto wc = axis_counts(g.out_w, g.kernel_w, g.stride_w, g.pad_w, g.in_w);
   std::vector<double> divisors(g.out_h * g.out_w);
@@ -80,10 +80,6 @@ std::vector<double> avg_scales(const Pool2dGeometry& g, AvgDivisor d) {
     }
   return divisors;
 }
-
-}  // namespace
-
-namespace {
 
 // Note [Max pool order]: PyTorch visits a window's taps row by row and keeps a tap when
 // `v > best || isnan(v)`, so the first maximum wins and NaN beats everything (the last NaN
@@ -202,7 +198,7 @@ template <typename T>
 void avg_pool2d_forward(const Pool2dGeometry& g, AvgDivisor d, const T* x, T* y) {
   const int64_t W = g.in_w, OH = g.out_h, OW = g.out_w, sw = g.stride_w;
   const ColumnTaps cols = column_taps(g);
-  const std::vector<double> divisors = avg_scales(g, d);
+  const std::vector<double> divisors = avg_divisors(g, d);
   for_planes(g, [&](int64_t p) {
     const T* plane = x + p * g.in_h * W;
     for (int64_t oh = 0; oh < OH; ++oh) {
@@ -222,19 +218,21 @@ template <typename T>
 void avg_pool2d_backward(const Pool2dGeometry& g, AvgDivisor d, const T* gy, T* gx) {
   const int64_t W = g.in_w, OH = g.out_h, OW = g.out_w, sw = g.stride_w;
   const ColumnTaps cols = column_taps(g);
-  const std::vector<double> divisors = avg_scales(g, d);
-  for_planes(g, [&](int64_t p) {
-    T* plane = gx + p * g.in_h * W;
-    std::fill(plane, plane + g.in_h * W, T(0));
-    std::vector<T> share(OW);
-    for (int64_t oh = 0; oh < OH; ++oh) {
-      const T* grow = gy + (p * OH + oh) * OW;
-      const double* div = divisors.data() + oh * OW;
-      for (int64_t ow = 0; ow < OW; ++ow) share[ow] = div[ow] != 0 ? grow[ow] / static_cast<T>(div[ow]) : T(0);
-      for_row_taps(g, cols, oh, [&](int64_t ih, int64_t off, OutputRange r) {
-        T* in = plane + ih * W;
-        for (int64_t ow = r.lo; ow < r.hi; ++ow) in[ow * sw + off] += share[ow];
-      });
+  const std::vector<double> divisors = avg_divisors(g, d);
+  parallel_for(g.planes, grain_for(g.in_h * W), [&](int64_t p0, int64_t p1) {
+    std::vector<T> share(OW);  // one output row's gradients, each divided by its window's divisor
+    for (int64_t p = p0; p < p1; ++p) {
+      T* plane = gx + p * g.in_h * W;
+      std::fill(plane, plane + g.in_h * W, T(0));
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const T* grow = gy + (p * OH + oh) * OW;
+        const double* div = divisors.data() + oh * OW;
+        for (int64_t ow = 0; ow < OW; ++ow) share[ow] = div[ow] != 0 ? grow[ow] / static_cast<T>(div[ow]) : T(0);
+        for_row_taps(g, cols, oh, [&](int64_t ih, int64_t off, OutputRange r) {
+          T* in = plane + ih * W;
+          for (int64_t ow = r.lo; ow < r.hi; ++ow) in[ow * sw + off] += share[ow];
+        });
+      }
     }
   });
 }
