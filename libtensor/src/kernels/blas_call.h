@@ -1,0 +1,41 @@
+// Typed raw-pointer BLAS products for kernels that walk their own buffers
+// (convolution lowers each image to one product), and the switch that keeps
+// OpenBLAS on one thread while allgrad's pool already runs one task per core.
+#pragma once
+#include <cblas.h>
+
+#include <cstdint>
+
+namespace ag::kernels {
+
+/// C[m,n] = alpha * op(A) @ op(B) + beta * C, all row-major with leading dimensions given.
+template <typename T>
+inline void gemm_raw(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
+                     const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans, tb = trans_b ? CblasTrans : CblasNoTrans;
+  if constexpr (sizeof(T) == sizeof(float))
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  else
+    cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+/// While alive, OpenBLAS runs every call on the calling thread. Used around
+/// parallel_for regions whose tasks call BLAS, so the two pools never nest
+/// (two cores would otherwise carry four busy threads).
+class BlasSingleThreaded {
+ public:
+  BlasSingleThreaded() : prev_(openblas_get_num_threads()) {
+    if (prev_ != 1) openblas_set_num_threads(1);
+  }
+  ~BlasSingleThreaded() {
+    if (prev_ != 1) openblas_set_num_threads(prev_);
+  }
+  BlasSingleThreaded(const BlasSingleThreaded&) = delete;
+  BlasSingleThreaded& operator=(const BlasSingleThreaded&) = delete;
+
+ private:
+  int prev_;
+};
+
+}  // namespace ag::kernels
