@@ -6,7 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "mlp.h"
+#include "zoo.h"
 
 namespace ag::models {
 
@@ -77,7 +77,7 @@ void allow_options(const Spec& s, const std::string& text, std::initializer_list
 }  // namespace
 
 std::string model_specs_help() {
-  return "mlp:IN,H1,...,OUT[:dropout=P,act=relu|gelu|tanh|sigmoid], autoencoder:IN,HIDDEN, logreg:IN,OUT, convnet";
+  return "mlp:IN,H1,...,OUT[:dropout=P,act=relu|gelu|tanh|sigmoid], autoencoder:IN,HIDDEN, logreg:IN,OUT, convnet[:CLASSES]";
 }
 
 ModelInfo build_model(const std::string& text) {
@@ -107,6 +107,12 @@ ModelInfo build_model(const std::string& text) {
     info.module = std::make_shared<nn::Linear>(s.args[0], s.args[1]);
     info.input_shape = {s.args[0]};
     info.classes = s.args[1];
+  } else if (s.name == "convnet") {
+    allow_options(s, text, {});
+    if (s.args.size() > 1) bad(text, "convnet takes at most the class count");
+    info.classes = s.args.empty() ? 10 : s.args[0];
+    info.module = conv_net(info.classes);
+    info.input_shape = {1, 28, 28};
   } else {
     bad(text, "unknown model '" + s.name + "'");
   }

@@ -2,6 +2,7 @@
 // ag::nn::functional;` gives PyTorch's usual spelling of the functional ops.
 #pragma once
 #include "ag/nn/activation.h"
+#include "ag/nn/conv.h"
 #include "ag/nn/dropout.h"
 #include "ag/nn/flatten.h"
 #include "ag/nn/functional.h"
@@ -9,5 +10,6 @@
 #include "ag/nn/linear.h"
 #include "ag/nn/loss.h"
 #include "ag/nn/module.h"
+#include "ag/nn/normalization.h"
 #include "ag/nn/ordered_dict.h"
 #include "ag/nn/sequential.h"

@@ -1,5 +1,5 @@
-// Multilayer perceptrons: nn::Sequential stacks whose state_dict names match
-// PyTorch's nn.Sequential of the same layers.
+// The model zoo: MLP stacks, the seed's autoencoder and the ConvNet, as nn::Sequential
+// stacks whose state_dict names match PyTorch's nn.Sequential of the same layers.
 #pragma once
 #include <memory>
 #include <string>
@@ -26,4 +26,11 @@ class MultilayerPerceptron : public nn::Module {
   std::shared_ptr<nn::Sequential> model_;
 };
 
+}  // namespace ag::models
+
+namespace ag::models {
+/// The TensorFlow tutorial's ConvNet for 28×28 images: conv 5×5 32 + ReLU + max-pool 2,
+/// conv 5×5 64 + ReLU + max-pool 2, Linear 3136→1024 + ReLU, Linear 1024→classes,
+/// as a Sequential (parameter names "0.weight", "3.weight", "7.weight", "9.weight").
+std::shared_ptr<nn::Sequential> conv_net(int64_t classes = 10);
 }  // namespace ag::models

@@ -1,5 +1,5 @@
 // MLP stacks and the seed's autoencoder.
-#include "mlp.h"
+#include "zoo.h"
 
 #include <stdexcept>
 
@@ -39,4 +39,12 @@ MultilayerPerceptron::MultilayerPerceptron(int64_t in, int64_t hidden) : input_s
 
 Tensor MultilayerPerceptron::forward(const Tensor& x) { return model_->forward(x); }
 
+}  // namespace ag::models
+
+namespace ag::models {
+std::shared_ptr<nn::Sequential> conv_net(int64_t classes) {
+  return std::make_shared<nn::Sequential>(nn::Sequential{
+      nn::Conv2d(1, 32, 5, 1, 2), nn::ReLU(), nn::MaxPool2d(2), nn::Conv2d(32, 64, 5, 1, 2), nn::ReLU(),
+      nn::MaxPool2d(2), nn::Flatten(), nn::Linear(7 * 7 * 64, 1024), nn::ReLU(), nn::Linear(1024, classes)});
+}
 }  // namespace ag::models
