@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev
   dataset-fashion-mnist
+  clang-14 libclang-rt-14-dev
+  iproute2 python3
 )
 
 missing=()
