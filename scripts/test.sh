@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test with ctest.
-#   scripts/test.sh             Release build in build/
+#   scripts/test.sh             Release build in build/, then 60 s of fuzzing the checkpoint loader
 #   scripts/test.sh --sanitize  AddressSanitizer + UndefinedBehaviorSanitizer build in build-sanitize/
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,5 +26,10 @@ fi
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DAG_SANITIZE="$sanitize" \
   -DAG_BUILD_BENCH=$([ "$sanitize" = ON ] && echo OFF || echo ON) >/dev/null
 cmake --build "$build" -j2
+# The checkpoint loader under libFuzzer for 60 s (AG_FUZZ_SECONDS=0 skips it), before
+# ctest so that ctest's summary stays the last thing printed.
+if [ "$sanitize" = OFF ] && [ "${AG_FUZZ_SECONDS:-60}" -gt 0 ]; then
+  scripts/fuzz.sh checkpoint "${AG_FUZZ_SECONDS:-60}"
+fi
 cd "$build"
 ctest --output-on-failure -j2 --timeout 600

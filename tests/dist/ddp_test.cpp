@@ -59,17 +59,21 @@ std::pair<Tensor, Tensor> global_batch(int step, int64_t n) {
 }  // namespace
 
 TEST(DDP, MatchesOneProcessWithTheWholeBatch) {
+  // W ranks × 64/W samples and 20 Adam steps end where 1 process × 64 samples does.
   const int w = g_comm->world_size(), r = g_comm->rank();
   const int64_t global = 64, local = global / w;
   TinyMlp dist_model(7 + r), ref(7);  // different seeds per rank: DDP broadcasts rank 0's values
   DistributedDataParallel ddp(dist_model.named(), {}, g_comm, {.bucket_cap_bytes = 256});
   EXPECT_GT(ddp.buckets().size(), 1u);
+  ag::optim::Adam opt_dist(dist_model.params(), {.lr = 1e-2}), opt_ref(ref.params(), {.lr = 1e-2});
   for (int step = 0; step < 20; ++step) {
     auto [x, y] = global_batch(step, global);
+    opt_dist.zero_grad();
     dist_model.loss(x.narrow(0, r * local, local), y.narrow(0, r * local, local)).backward();
-    dist_model.sgd(0.1);
+    opt_dist.step();
+    opt_ref.zero_grad();
     ref.loss(x, y).backward();
-    ref.sgd(0.1);
+    opt_ref.step();
   }
   auto a = dist_model.params(), b = ref.params();
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(a[i].allclose(b[i], 1e-5, 1e-6)) << "parameter " << i;
