@@ -44,8 +44,8 @@ namespace checkpoint {
 namespace {
 
 // Chunk of the read loop: the CRC runs over each chunk right after read()
-// wrote it, while it is still in the cache.
-constexpr size_t kReadChunk = size_t{4} << 20;
+// wrote it, while it is still in the L2 cache.
+constexpr size_t kReadChunk = size_t{1} << 20;
 
 class ReadFile {
  public:
