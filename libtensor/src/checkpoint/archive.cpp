@@ -176,20 +176,20 @@ template <class A> void TensorRecord::load(A& ar, unsigned version) {
   if (ndim > kMaxDims)
     in.fail_here(w + ": " + std::to_string(ndim) + " dimensions, more than allgrad's " + std::to_string(kMaxDims));
   Dims shape;
-  bool too_big = false, has_zero = false;
-  uint64_t numel = 1;
   for (uint8_t d = 0; d < ndim; ++d) {
     int64_t s = get<int64_t>(ar, in, w + " size");
     if (s < 0) in.fail_here(w + ": negative size " + std::to_string(s) + " in dimension " + std::to_string(d));
     shape.push_back(s);
-    if (s == 0) has_zero = true;
-    else if (numel > std::numeric_limits<uint64_t>::max() / static_cast<uint64_t>(s)) too_big = true;
-    else numel *= static_cast<uint64_t>(s);
   }
-  if (has_zero) numel = 0, too_big = false;
+  uint64_t numel = 0;
+  try {
+    numel = static_cast<uint64_t>(checked_numel(shape, w));
+  } catch (const std::invalid_argument& e) {
+    in.fail_here(e.what());
+  }
   uint64_t esize = element_size(dtype);
   uint64_t nbytes = get<uint64_t>(ar, in, w + " byte count");
-  if (too_big || numel > std::numeric_limits<uint64_t>::max() / esize || nbytes != numel * esize)
+  if (numel > std::numeric_limits<uint64_t>::max() / esize || nbytes != numel * esize)
     in.fail_here(w + ": byte count " + std::to_string(nbytes) + " does not match shape " + to_string(shape) + " of " +
                  dtype_name(dtype));
   uint8_t pad = get<uint8_t>(ar, in, w + " padding count");

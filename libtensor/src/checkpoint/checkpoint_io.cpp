@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <boost/archive/archive_exception.hpp>
-#include <boost/archive/basic_archive.hpp>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -182,7 +181,7 @@ void save_checkpoint(const Checkpoint& ckpt, const std::string& path) {
   h.format_version = kCheckpointFormatVersion;
   h.payload_bytes = out.position();
   h.payload_crc32c = out.crc();
-  h.archive_version = boost::archive::BOOST_ARCHIVE_VERSION();
+  h.archive_version = writer_archive_version();
   unsigned char header[kHeaderBytes];
   encode_header(h, header);
   file.write_at(header, kHeaderBytes, 0);
