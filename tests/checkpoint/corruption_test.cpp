@@ -155,7 +155,19 @@ TEST_F(CheckpointCorruption, GarbageInnerLengthsWithAValidCrc) {
     put_le(b, shape, uint64_t{1} << 62, 8);
     put_le(b, shape + 8, uint64_t{1} << 62, 8);
     reseal(b);
-    expect_mentions(rejected(b), "does not match shape");
+    expect_mentions(rejected(b), "more elements than int64");
+  }
+  {  // no elements, but sizes whose strides would overflow: [2^62, 0, 4] (found by the fuzzer)
+    std::string b = good_;
+    put_le(b, shape - 1, 3, 1);  // rank 3
+    put_le(b, shape, uint64_t{1} << 62, 8);
+    put_le(b, shape + 8, 0, 8);
+    b.insert(shape + 16, std::string(8, '\0'));  // the third size; the byte count follows it
+    put_le(b, shape + 16, 4, 8);
+    put_le(b, shape + 24, 0, 8);
+    put_le(b, 24, b.size() - 64, 8);  // payload length
+    reseal(b);
+    expect_mentions(rejected(b), "more elements than int64");
   }
 
   // The section count sits just before the first section's name ("model").

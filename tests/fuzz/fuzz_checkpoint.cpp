@@ -1,6 +1,9 @@
 // Fuzz target: the checkpoint loader. The first input byte picks the mode:
-// even = the rest is a whole file (header checks); odd = the rest is a payload
-// behind a valid header with a correct CRC, so mutations reach the archive parser.
+//   0: the rest is a whole file (header checks);
+//   1: the rest is a payload behind a valid header with a correct CRC, so
+//      mutations reach the archive parser;
+//   2: as 1, but the second byte is the Boost archive version the header
+//      claims, which steers Boost into its code paths for older archives.
 #include <cstdint>
 #include <string>
 
@@ -14,18 +17,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ag::checkpoint;
   if (size == 0) return 0;
   std::string file;
-  if (data[0] % 2 == 0) {
+  const uint8_t mode = data[0] % 3;
+  if (mode == 0) {
     file.assign(reinterpret_cast<const char*>(data + 1), size - 1);
   } else {
+    size_t skip = mode == 1 ? 1 : 2;
+    if (size < skip) return 0;
     ag::CheckpointHeader h;
     h.format_version = ag::kCheckpointFormatVersion;
-    h.payload_bytes = size - 1;
-    h.payload_crc32c = crc32c(data + 1, size - 1);
-    h.archive_version = 18;  // Boost 1.74's; the reader accepts older versions too
+    h.payload_bytes = size - skip;
+    h.payload_crc32c = crc32c(data + skip, size - skip);
+    h.archive_version = mode == 1 ? writer_archive_version() : data[1];
     unsigned char header[kHeaderBytes];
     encode_header(h, header);
     file.assign(reinterpret_cast<const char*>(header), kHeaderBytes);
-    file.append(reinterpret_cast<const char*>(data + 1), size - 1);
+    file.append(reinterpret_cast<const char*>(data + skip), size - skip);
   }
   ag::fuzz::expect_clean<ag::CheckpointError>([&] {
     ag::Checkpoint c = parse_checkpoint_bytes(file.data(), file.size(), ag::fuzz::kInputName);

@@ -67,11 +67,15 @@ std::vector<std::string> seeds_for(const std::string& target) {
   if (target == "checkpoint") {
     for (const Checkpoint& c : sample_checkpoints()) {
       std::string file = via_file([&](const std::string& p) { save_checkpoint(c, p); });
-      std::string whole(1, '\0'), payload(1, '\1');  // the mode byte (see fuzz_checkpoint.cpp)
+      // The mode byte (see fuzz_checkpoint.cpp), then the file, the payload, or an archive version and the payload.
+      std::string whole(1, '\0'), payload(1, '\1'), old(1, '\2');
       whole += file;
       payload += file.substr(checkpoint::kHeaderBytes);
+      old += static_cast<char>(checkpoint::writer_archive_version());
+      old += file.substr(checkpoint::kHeaderBytes);
       out.push_back(whole);
       out.push_back(payload);
+      out.push_back(old);
     }
   } else if (target == "safetensors") {
     tools::TensorMap all = sample_tensors();

@@ -55,8 +55,14 @@ TEST(Npy, BrokenFilesGiveNamedErrors) {
   bad_dtype.replace(bad_dtype.find("<f4"), 3, "<c8");
   expect_error(bad_dtype, "unsupported dtype");
   std::string huge = good;
-  huge.replace(huge.find("(4, 4)"), 6, "(9999999999, 9999999999)");
+  huge.replace(huge.find("(4, 4)"), 6, "(99999999, 99999999)");
   expect_error(huge, "data bytes");
+  std::string overflow = good;  // more elements than int64 counts
+  overflow.replace(overflow.find("(4, 4)"), 6, "(9999999999, 9999999999)");
+  expect_error(overflow, "int64");
+  std::string empty_but_huge = good;  // no elements, but strides would overflow
+  empty_but_huge.replace(empty_but_huge.find("(4, 4)"), 6, "(4611686018427387904, 0, 4)");
+  expect_error(empty_but_huge, "int64");
   for (size_t cut = 0; cut < good.size(); cut += 7) {
     EXPECT_THROW(ag::parse_npy(good.substr(0, cut), "cut.npy"), std::runtime_error) << cut;
   }

@@ -118,14 +118,17 @@ TensorMap parse_safetensors(const std::string& bytes, const std::string& path) {
     if (sh->array.size() > static_cast<size_t>(kMaxDims))
       fail(where + ": " + std::to_string(sh->array.size()) + " dimensions, more than allgrad's " + std::to_string(kMaxDims));
     Dims shape;
-    unsigned __int128 need = element_size(d->type);
     for (const json::Value& s : sh->array) {
       if (!s.is_int || s.integer < 0) fail(where + ": shape entries must be non-negative integers");
       shape.push_back(s.integer);
-      need *= static_cast<uint64_t>(s.integer);
-      // Clamp so later dimensions cannot overflow; a later zero still gives 0.
-      if (need > data_len) need = static_cast<unsigned __int128>(data_len) + 1;
     }
+    int64_t numel = 0;
+    try {
+      numel = checked_numel(shape, where);
+    } catch (const std::invalid_argument& e) {
+      fail(e.what());
+    }
+    unsigned __int128 need = static_cast<unsigned __int128>(element_size(d->type)) * static_cast<uint64_t>(numel);
     for (const json::Value& o : off->array)
       if (!o.is_int || o.integer < 0) fail(where + ": data_offsets must be non-negative integers");
     uint64_t begin = static_cast<uint64_t>(off->array[0].integer), end = static_cast<uint64_t>(off->array[1].integer);

@@ -58,6 +58,11 @@ std::string to_string(const Dims& d);
 int64_t numel_of(const Dims& sizes);
 /// Row-major strides for the given sizes.
 Dims contiguous_strides(const Dims& sizes);
+/// numel_of for sizes read from outside (files): throws std::invalid_argument
+/// naming `what` when a size is negative, or when the sizes multiply beyond
+/// int64 even with zero sizes counted as 1 (the strides would overflow: a
+/// [2^62, 0, 4] tensor has no elements but cannot be indexed).
+int64_t checked_numel(const Dims& sizes, const std::string& what);
 /// The shape two operands broadcast to, PyTorch/NumPy rules; throws naming `op` and both shapes.
 Dims broadcast_shapes(const Dims& a, const Dims& b, const char* op);
 /// Wraps a possibly negative dim into [0, ndim); throws naming `op` when out of range.

@@ -111,10 +111,15 @@ template <class T> T get(IArchive& ar, PayloadReader& in, const std::string& wha
   return v;
 }
 
+// A length or count, as u32.
+void put_count(OArchive& ar, size_t n, const std::string& what) {
+  if (n > std::numeric_limits<uint32_t>::max())
+    throw std::length_error("save_checkpoint: " + what + " (" + std::to_string(n) + ") does not fit the format's 32 bits");
+  put<uint32_t>(ar, static_cast<uint32_t>(n));
+}
+
 void put_string(OArchive& ar, const std::string& s, const std::string& what) {
-  if (s.size() > std::numeric_limits<uint32_t>::max())
-    throw std::length_error("checkpoint: " + what + " is longer than 4 GiB");
-  put<uint32_t>(ar, static_cast<uint32_t>(s.size()));
+  put_count(ar, s.size(), "length of " + what);
   ar.save_binary(s.data(), s.size());
 }
 
@@ -171,20 +176,20 @@ template <class A> void TensorRecord::load(A& ar, unsigned version) {
   if (ndim > kMaxDims)
     in.fail_here(w + ": " + std::to_string(ndim) + " dimensions, more than allgrad's " + std::to_string(kMaxDims));
   Dims shape;
-  bool too_big = false, has_zero = false;
-  uint64_t numel = 1;
   for (uint8_t d = 0; d < ndim; ++d) {
     int64_t s = get<int64_t>(ar, in, w + " size");
     if (s < 0) in.fail_here(w + ": negative size " + std::to_string(s) + " in dimension " + std::to_string(d));
     shape.push_back(s);
-    if (s == 0) has_zero = true;
-    else if (numel > std::numeric_limits<uint64_t>::max() / static_cast<uint64_t>(s)) too_big = true;
-    else numel *= static_cast<uint64_t>(s);
   }
-  if (has_zero) numel = 0, too_big = false;
+  uint64_t numel = 0;
+  try {
+    numel = static_cast<uint64_t>(checked_numel(shape, w));
+  } catch (const std::invalid_argument& e) {
+    in.fail_here(e.what());
+  }
   uint64_t esize = element_size(dtype);
   uint64_t nbytes = get<uint64_t>(ar, in, w + " byte count");
-  if (too_big || numel > std::numeric_limits<uint64_t>::max() / esize || nbytes != numel * esize)
+  if (numel > std::numeric_limits<uint64_t>::max() / esize || nbytes != numel * esize)
     in.fail_here(w + ": byte count " + std::to_string(nbytes) + " does not match shape " + to_string(shape) + " of " +
                  dtype_name(dtype));
   uint8_t pad = get<uint8_t>(ar, in, w + " padding count");
@@ -201,7 +206,7 @@ template <class A> void TensorRecord::load(A& ar, unsigned version) {
 }
 
 template <class A> void StateDictRecord::save(A& ar, unsigned) const {
-  put<uint32_t>(ar, static_cast<uint32_t>(src->size()));
+  put_count(ar, src->size(), "entry count of " + *what);
   for (const StateDict::Entry& e : src->entries()) {
     put_string(ar, e.name, "entry name");
     put<uint8_t>(ar, static_cast<uint8_t>(e.kind()));
@@ -247,12 +252,12 @@ template <class A> void MetaRecord::save(A& ar, unsigned) const {
   put_string(ar, m.model_spec, "model spec");
   put<int64_t>(ar, m.epoch);
   put<int64_t>(ar, m.global_step);
-  put<uint32_t>(ar, static_cast<uint32_t>(m.user.size()));
+  put_count(ar, m.user.size(), "user key count");
   for (const auto& [k, v] : m.user) {
     put_string(ar, k, "user key");
     put_string(ar, v, "user value");
   }
-  put<uint32_t>(ar, static_cast<uint32_t>(m.metrics.size()));
+  put_count(ar, m.metrics.size(), "metric count");
   for (const auto& [k, v] : m.metrics) {
     put_string(ar, k, "metric name");
     put<double>(ar, v);
@@ -285,7 +290,7 @@ template <class A> void MetaRecord::load(A& ar, unsigned version) {
 
 template <class A> void CheckpointRecord::save(A& ar, unsigned) const {
   ar << MetaRecord{meta, nullptr, io};
-  put<uint32_t>(ar, static_cast<uint32_t>(sections->size()));
+  put_count(ar, sections->size(), "section count");
   for (const auto& [name, dict] : *sections) {
     put_string(ar, name, "section name");
     std::string what = "section '" + name + "'";

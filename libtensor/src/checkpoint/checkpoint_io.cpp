@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <boost/archive/archive_exception.hpp>
-#include <boost/archive/basic_archive.hpp>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -44,8 +43,8 @@ namespace checkpoint {
 namespace {
 
 // Chunk of the read loop: the CRC runs over each chunk right after read()
-// wrote it, while it is still in the cache.
-constexpr size_t kReadChunk = size_t{4} << 20;
+// wrote it, while it is still in the L2 cache.
+constexpr size_t kReadChunk = size_t{1} << 20;
 
 class ReadFile {
  public:
@@ -182,7 +181,7 @@ void save_checkpoint(const Checkpoint& ckpt, const std::string& path) {
   h.format_version = kCheckpointFormatVersion;
   h.payload_bytes = out.position();
   h.payload_crc32c = out.crc();
-  h.archive_version = boost::archive::BOOST_ARCHIVE_VERSION();
+  h.archive_version = writer_archive_version();
   unsigned char header[kHeaderBytes];
   encode_header(h, header);
   file.write_at(header, kHeaderBytes, 0);

@@ -38,6 +38,8 @@ std::string hex32(uint32_t v) {
 
 void fail(const std::string& path, const std::string& reason) { throw CheckpointError(path, reason); }
 
+uint32_t writer_archive_version() { return boost::archive::BOOST_ARCHIVE_VERSION(); }
+
 std::string human_bytes(uint64_t n) {
   char b[32];
   if (n < 1000) std::snprintf(b, sizeof b, "%llu B", static_cast<unsigned long long>(n));
@@ -85,7 +87,7 @@ CheckpointHeader decode_header(const unsigned char* b, size_t avail, uint64_t fi
                    " as format version 1 requires");
   if (h.flags != 0)
     fail(path, "flags " + std::to_string(h.flags) + " at byte 16 name features this allgrad does not know");
-  unsigned reader_archive = boost::archive::BOOST_ARCHIVE_VERSION();
+  uint32_t reader_archive = writer_archive_version();
   if (h.archive_version == 0 || h.archive_version > reader_archive)
     fail(path, "Boost archive version " + std::to_string(h.archive_version) + " at byte 36 is newer than this build reads (" +
                    std::to_string(reader_archive) + "); it was written with a newer Boost.Serialization");

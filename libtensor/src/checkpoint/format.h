@@ -33,6 +33,9 @@ void encode_header(const CheckpointHeader& h, unsigned char out[kHeaderBytes]);
 /// Checks magic, header CRC, version, flags, and payload length against the file size.
 CheckpointHeader decode_header(const unsigned char* bytes, size_t avail, uint64_t file_bytes, const std::string& path);
 
+/// The Boost archive version this build writes (BOOST_ARCHIVE_VERSION()).
+uint32_t writer_archive_version();
+
 /// Throws CheckpointError(path, reason).
 [[noreturn]] void fail(const std::string& path, const std::string& reason);
 

@@ -122,8 +122,13 @@ Tensor parse_npy(const std::string& b, const std::string& name) {
   }
   size_t data_start = hstart + hlen;
   size_t avail = b.size() - data_start;
-  unsigned __int128 need = src_size;
-  for (int64_t s : shape) need *= static_cast<uint64_t>(s);
+  int64_t numel = 0;
+  try {
+    numel = checked_numel(shape, "shape " + shape_s);
+  } catch (const std::invalid_argument& e) {
+    fail(name, e.what());
+  }
+  unsigned __int128 need = static_cast<unsigned __int128>(src_size) * static_cast<uint64_t>(numel);
   if (need != avail)
     fail(name, "shape " + shape_s + " of " + d + " needs " + std::to_string(static_cast<uint64_t>(need > ~0ULL ? ~0ULL : need)) +
                    " data bytes but " + std::to_string(avail) + " follow the header at byte " + std::to_string(data_start));

@@ -51,6 +51,18 @@ int64_t numel_of(const Dims& sizes) {
   return n;
 }
 
+int64_t checked_numel(const Dims& sizes, const std::string& what) {
+  int64_t span = 1;
+  bool empty = false;
+  for (int64_t s : sizes) {
+    if (s < 0) throw std::invalid_argument(what + ": negative size in shape " + to_string(sizes));
+    empty = empty || s == 0;
+    if (s > 0 && __builtin_mul_overflow(span, s, &span))
+      throw std::invalid_argument(what + ": shape " + to_string(sizes) + " has more elements than int64 can count");
+  }
+  return empty ? 0 : span;
+}
+
 Dims contiguous_strides(const Dims& sizes) {
   Dims st(sizes.size());
   int64_t acc = 1;
