@@ -77,6 +77,30 @@ if [ -n "$MPIEXEC" ]; then
   expect_ok "diff of 2-rank uninterrupted and resumed checkpoints (must be bitwise equal)"
   run "$AG" inspect mfull/ckpt-000040.agc
   contains "$OUT" "world size 2" "2-rank checkpoint metadata"
+  # SIGTERM to mpirun reaches every rank: they agree on the step, save and say how to
+  # resume (mpirun's own exit code is Open MPI's choice, so it is not checked).
+  "${MPI[@]}" "$AG" train "${LONG[@]}" --checkpoint-dir msig >msig.out 2>msig.err &
+  pid=$!
+  for _ in $(seq 400); do
+    compgen -G "msig/ckpt-*.agc" >/dev/null && break
+    sleep 0.025
+  done
+  kill -TERM "$pid"
+  wait "$pid"
+  grep -qF "resume with: allgrad train <same flags> --resume auto --checkpoint-dir msig" msig.err ||
+    fail "2-rank SIGTERM: stderr does not say how to resume: $(head -c 500 msig.err)"
+  K=$(sed -n 's/^done: \([0-9]*\) steps.*/\1/p' msig.out)
+  if [ -n "$K" ] && [ -f "$(printf 'msig/ckpt-%06d.agc' "$K")" ]; then
+    T=$((K + 10))
+    run "${MPI[@]}" "$AG" train "${LONG[@]}" --checkpoint-dir msig --resume auto --max-steps "$T"
+    expect_ok "2-rank resume after SIGTERM"
+    run "${MPI[@]}" "$AG" train "${LONG[@]}" --checkpoint-dir msigref --max-steps "$T"
+    expect_ok "2-rank uninterrupted run to step $T"
+    run "$AG" diff "$(printf 'msig/ckpt-%06d.agc' "$T")" "$(printf 'msigref/ckpt-%06d.agc' "$T")"
+    expect_ok "diff after 2-rank SIGTERM + resume vs uninterrupted (stopped at step $K)"
+  else
+    fail "2-rank SIGTERM: no summary or no checkpoint of the last step: $(head -c 500 msig.out)"
+  fi
 else
   echo "no mpiexec: 2-rank part skipped"
 fi
