@@ -25,7 +25,7 @@ const char* kUsage =
     "  train [flags]                 train a model (data-parallel under mpirun); see allgrad train --help\n"
     "  inspect FILE|DIR [--json] [--verify]\n"
     "                                show (or verify) a checkpoint; a directory means its latest\n"
-    "  diff A B [--atol X]           compare two checkpoints tensor by tensor (exit 0 equal, 1 different)\n"
+    "  diff A B [--atol X]           compare two checkpoints tensor by tensor (exit 0 equal, 1 different, 2 error)\n"
     "  export FILE --format safetensors|npz -o OUT\n"
     "                                write the model's weights for PyTorch (safetensors) or NumPy (npz)\n"
     "  --version                     version and the BLAS kernels in use\n";
@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "allgrad %s: %s\n", cmd.c_str(), e.what());
-    return 1;
+    // diff answers "different" with 1, so a file it cannot read must not look like that.
+    return cmd == "diff" ? 2 : 1;
   }
 }

@@ -11,7 +11,7 @@ namespace ag::tools {
 ExportFormat parse_export_format(const std::string& name) {
   if (name == "safetensors") return ExportFormat::Safetensors;
   if (name == "npz") return ExportFormat::Npz;
-  throw std::invalid_argument("export: unknown format '" + name + "' (choose safetensors or npz)");
+  throw std::invalid_argument("--format: unknown format '" + name + "' (choose safetensors or npz)");
 }
 
 int export_checkpoint(const std::string& path, ExportFormat format, const std::string& out_path, std::ostream& log,

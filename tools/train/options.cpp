@@ -36,7 +36,11 @@ double to_real(const std::string& flag, const std::string& v, double min) {
   char* end = nullptr;
   double x = std::strtod(v.c_str(), &end);
   if (v.empty() || *end || errno || !std::isfinite(x)) throw UsageError("--" + flag + ": '" + v + "' is not a number");
-  if (x < min) throw UsageError("--" + flag + ": " + v + " is out of range (at least " + std::to_string(min) + ")");
+  if (x < min) {
+    std::ostringstream m;
+    m << "--" << flag << ": " << v << " is out of range (at least " << min << ")";
+    throw UsageError(m.str());
+  }
   return x;
 }
 
@@ -67,7 +71,7 @@ const std::vector<Flag>& flags() {
       AG_TEXT("model", model, "model spec: mlp:784,256,128,10[:dropout=P,act=relu|gelu|tanh], autoencoder:IN,HIDDEN, convnet, logreg:IN,OUT"),
       AG_TEXT("data", data, "fashion-mnist[:DIR] | idx:DIR | csv:FILE[:label=COL] | synthetic[:N]"),
       AG_INT("epochs", epochs, 1, "passes over the training data"),
-      AG_INT("max-steps", max_steps, 0, "stop after N optimizer steps counted from the start (resumed steps included); 0 writes the initial checkpoint and stops"),
+      AG_INT("max-steps", max_steps, -1, "stop after N optimizer steps counted from the start (resumed steps included); 0 writes the initial checkpoint and stops; -1: no limit"),
       AG_INT("batch-size", batch_size, 1, "samples per step on each rank"),
       Flag{"optimizer", "adam | adamw | sgd | rmsprop",
            [](TrainOptions& o, const std::string& v) { o.optimizer = one_of("optimizer", v, {"adam", "adamw", "sgd", "rmsprop"}); },
@@ -157,8 +161,7 @@ std::string train_help() {
   for (const Flag& f : flags()) {
     std::string name = std::string("  --") + f.name + (f.is_switch ? "" : " V");
     os << name << std::string(name.size() < 26 ? 26 - name.size() : 1, ' ') << f.help;
-    if (!f.is_switch) os << " [" << f.show(defaults) << "]";
-    os << "\n";
+    os << " [" << f.show(defaults) << "]\n";
   }
   return os.str();
 }

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# `allgrad train` settings: --help lists every flag with its default; a config file's
+# settings apply and flags given on the command line override them.
+# usage: flags.sh ALLGRAD
+source "$(dirname "$0")/lib.sh"
+AG=$(readlink -f "$1")
+cd "$AG_TMP" || exit 1
+
+# ---- --help: every flag, each with its default in brackets
+run "$AG" train --help
+expect_ok "train --help"
+# The flags of TrainOptions (tools/train/options.h); a new flag belongs here too.
+ALL_FLAGS="model data epochs max-steps batch-size optimizer lr momentum weight-decay scheduler loss no-shuffle seed
+threads checkpoint-dir checkpoint-every keep resume init-weights metrics log-every eval-every quiet
+collective-timeout nan-policy detect-anomaly no-flush-denormal config"
+for f in $ALL_FLAGS; do
+  grep -qE "^  --$f( V)? .*\[[^]]+\]\$" "$OUT" || fail "--help: no line for --$f ending in [default]"
+done
+listed=$(grep -cE '^  --[a-z-]+' "$OUT")
+[ "$listed" -eq "$(echo $ALL_FLAGS | wc -w)" ] || fail "--help lists $listed flags, the test knows $(echo $ALL_FLAGS | wc -w): update ALL_FLAGS"
+# Defaults of the recipe (PyTorch example's MLP on Fashion-MNIST) as documented.
+for want in "--model V .*\[mlp:784,256,128,10\]" "--epochs V .*\[15\]" "--batch-size V .*\[64\]" "--lr V .*\[0.002\]" \
+    "--optimizer V .*\[adamw\]" "--scheduler V .*\[cosine\]" "--seed V .*\[0\]" "--max-steps V .*\[-1\]" \
+    "--quiet .*\[off\]" "--no-shuffle .*\[off\]" "--checkpoint-dir V .*\[\(none\)\]"; do
+  grep -qE -- "^  $want\$" "$OUT" || fail "--help: no line matching '$want'"
+done
+# Each default shown parses as that flag's value.
+run "$AG" train --max-steps -1 --help
+expect_ok "a shown default given back (--max-steps -1)"
+
+# ---- a config file applies; flags override it
+cat >run.toml <<TOML
+# settings for a small run
+model = "mlp:784,16,10"
+data = "synthetic:300"
+epochs = 3
+batch_size = 50          # underscores or dashes
+optimizer = "sgd"
+lr = 0.5
+momentum = 0.8
+seed = 7
+threads = 1
+checkpoint-dir = "$AG_TMP/cfg"
+eval_every = 0
+TOML
+run "$AG" train --config run.toml --lr 0.05
+expect_ok "train --config run.toml --lr 0.05"
+contains "$OUT" "mlp:784,16,10 on synthetic, 300 examples" "config: model and data"
+contains "$OUT" "1 rank × 1 threads, 50 per rank per step, sgd lr 0.05," "config: batch size and optimizer, --lr overriding"
+contains "$OUT" "done: 18 steps" "config: 3 epochs of 6 steps"
+PY=$(find_python json)
+check_json() {  # check_json CHECKPOINT PYTHON-EXPRESSION over m (meta) and opt (optimizer scalars)
+  run "$AG" inspect --json "$1"
+  expect_ok "inspect --json $1" || return
+  [ -n "$PY" ] || return
+  "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = d["meta"]
+opt = {s["name"]: s["value"] for s in d["sections"]["optimizer"]["scalars"]}
+ok = eval(sys.argv[2])
+if not ok:
+    print("meta:", m, "\noptimizer:", opt)
+sys.exit(0 if ok else 1)
+' "$OUT" "$2" || fail "checkpoint $1: not ($2)"
+}
+check_json cfg/ckpt-000018.agc \
+  'm["model_spec"] == "mlp:784,16,10" and m["global_step"] == 18 and m["epoch"] == 3 and opt["type"] == "SGD" and opt["group.0.opt.initial_lr"] == 0.05 and opt["group.0.opt.momentum"] == 0.8'
+# The same settings as flags only, --config=FILE, and flags overriding more keys.
+run "$AG" train --config="$AG_TMP/run.toml" --epochs 1 --optimizer adam --checkpoint-dir over --quiet
+expect_ok "train --config=FILE with overrides"
+grep -qF "mlp:784" "$OUT" && fail "--quiet on the command line did not silence the start-up line"
+contains "$OUT" "done: 6 steps" "--epochs 1 overriding epochs = 3"
+check_json over/ckpt-000006.agc 'm["global_step"] == 6 and opt["type"] == "Adam" and opt["group.0.opt.initial_lr"] == 0.5'
+# A switch set in the config file.
+printf 'quiet = true\nmodel = "mlp:784,16,10"\ndata = "synthetic:100"\nepochs = 1\nthreads = 1\n' >quiet.toml
+run "$AG" train --config quiet.toml
+expect_ok "train --config quiet.toml"
+[ "$(grep -c . "$OUT")" -eq 1 ] || fail "quiet = true in the config: expected only the summary line"
+contains "$OUT" "done: 2 steps" "quiet.toml run"
+# --flag=value and --flag value are the same.
+run "$AG" train --model=mlp:784,16,10 --data=synthetic:100 --epochs=1 --threads=1 --batch-size=25 --lr=0.125
+expect_ok "--flag=value form" && contains "$OUT" "25 per rank per step, adamw lr 0.125," "--flag=value form"
+
+finish
