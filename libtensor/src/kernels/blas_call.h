@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "ag/runtime.h"
+
 namespace ag::kernels {
 
 /// C[m,n] = alpha * op(A) @ op(B) + beta * C, all row-major with leading dimensions given.
@@ -22,20 +24,22 @@ inline void gemm_raw(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k
 
 /// While alive, OpenBLAS runs every call on the calling thread. Used around
 /// parallel_for regions whose tasks call BLAS, so the two pools never nest
-/// (two cores would otherwise carry four busy threads).
+/// (two cores would otherwise carry four busy threads). Restores the budget of
+/// ag::set_num_threads, not the count it found: if two regions overlap, the
+/// second would otherwise find 1 and leave OpenBLAS single-threaded for good.
 class BlasSingleThreaded {
  public:
-  BlasSingleThreaded() : prev_(openblas_get_num_threads()) {
-    if (prev_ != 1) openblas_set_num_threads(1);
+  BlasSingleThreaded() : budget_(get_num_threads()) {
+    if (budget_ != 1) openblas_set_num_threads(1);
   }
   ~BlasSingleThreaded() {
-    if (prev_ != 1) openblas_set_num_threads(prev_);
+    if (budget_ != 1) openblas_set_num_threads(budget_);
   }
   BlasSingleThreaded(const BlasSingleThreaded&) = delete;
   BlasSingleThreaded& operator=(const BlasSingleThreaded&) = delete;
 
  private:
-  int prev_;
+  int budget_;
 };
 
 }  // namespace ag::kernels
