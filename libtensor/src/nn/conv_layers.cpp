@@ -13,7 +13,14 @@
 namespace ag::nn {
 
 namespace {
-std::string pair(functional::Size2 s) { return "(" + std::to_string(s.h) + ", " + std::to_string(s.w) + ")"; }
+std::string pair(functional::Size2 s) {
+  std::string out(1, '(');
+  out += std::to_string(s.h);
+  out += ", ";
+  out += std::to_string(s.w);
+  out += ')';
+  return out;
+}
 std::string num(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%g", v);
