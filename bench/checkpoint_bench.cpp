@@ -1,5 +1,5 @@
 // Checkpoint save and load of a ~100 MB model + Adam state (8.5M float32
-// parameters and two moment tensors each), in MB/s of file, against a plain
+// parameters and two moment tensors each), in bytes of file per second, against a plain
 // write()+fsync and read() of the same number of bytes.
 //   AG_BENCH_DIR=/dev/shm build/bench/bench_checkpoint --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 // The directory defaults to $TMPDIR or /tmp; /dev/shm (tmpfs) keeps fsync out of the figures.
