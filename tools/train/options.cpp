@@ -97,7 +97,7 @@ const std::vector<Flag>& flags() {
       Flag{"nan-policy", "abort | skip: what a non-finite gradient does",
            [](TrainOptions& o, const std::string& v) { o.nan_policy = one_of("nan-policy", v, {"abort", "skip"}); },
            [](const TrainOptions& o) { return o.nan_policy; }},
-      AG_SWITCH("detect-anomaly", detect_anomaly, true, "name the first op whose output is not finite"),
+      AG_SWITCH("detect-anomaly", detect_anomaly, true, "op-level anomaly mode (not available yet: refused)"),
       AG_SWITCH("no-flush-denormal", flush_denormal, false, "keep subnormal floats (PyTorch's default; slower)"),
       AG_TEXT("config", config, "TOML file of these settings (key = value); flags override it"),
   };

@@ -139,6 +139,9 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
   comm.set_collective_timeout(std::chrono::milliseconds(static_cast<int64_t>(o.collective_timeout * 1000)));
   if (!o.checkpoint_dir.empty()) ensure_writable_dir(o.checkpoint_dir);  // fail now, not after an hour
   if (o.resume == "auto" && o.checkpoint_dir.empty()) throw UsageError("--resume auto needs --checkpoint-dir");
+  // Refused rather than ignored: the per-op check is not built yet (the per-step
+  // non-finite gradient check of --nan-policy is).
+  if (o.detect_anomaly) throw UsageError("--detect-anomaly is not available yet; --nan-policy abort reports the step, rank and parameter");
 
   manual_seed(o.seed);
   models::ModelInfo info = models::build_model(o.model);
