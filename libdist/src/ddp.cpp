@@ -49,6 +49,15 @@ std::vector<std::string> lines(const std::string& s) {
   return out;
 }
 
+// dst = src * (1/world), one multiply per element in the gradient's dtype.
+template <typename T>
+void scaled_copy(const Tensor& src, const Tensor& dst, int world) {
+  const T* s = src.data_ptr<T>();
+  T* d = dst.data_ptr<T>();
+  const T inv = static_cast<T>(1.0 / world);
+  for (int64_t j = 0, n = src.numel(); j < n; ++j) d[j] = s[j] * inv;
+}
+
 // Every rank computes the same message from the same gathered signatures.
 void verify_same_model(Communicator& comm, const std::string& sig) {
   char hex[17];
@@ -146,18 +155,8 @@ void DistributedDataParallel::on_grad_ready(size_t i) {
     grad.mul_(1.0 / comm_->world_size());
   } else {
     Tensor g = grad.contiguous();
-    int64_t n = g.numel();
-    if (g.dtype() == kFloat32) {
-      const float* src = g.data_ptr<float>();
-      float* dst = slot.data_ptr<float>();
-      const float inv = static_cast<float>(1.0 / comm_->world_size());
-      for (int64_t j = 0; j < n; ++j) dst[j] = src[j] * inv;
-    } else {
-      const double* src = g.data_ptr<double>();
-      double* dst = slot.data_ptr<double>();
-      const double inv = 1.0 / comm_->world_size();
-      for (int64_t j = 0; j < n; ++j) dst[j] = src[j] * inv;
-    }
+    if (g.dtype() == kFloat32) scaled_copy<float>(g, slot, comm_->world_size());
+    else scaled_copy<double>(g, slot, comm_->world_size());
     grad = slot;
   }
   if (--st.pending[b] == 0) launch_ready_buckets();
