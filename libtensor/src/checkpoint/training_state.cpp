@@ -4,6 +4,7 @@
 // Scheduler keys nest chained schedulers under "sub.K.".
 #include "ag/training_state.h"
 
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -61,23 +62,27 @@ optim::OptimizerStateDict optimizer_state_from(const StateDict& sd) {
   int64_t groups = sd.get_int("groups");
   if (groups < 0 || groups > (1 << 20)) throw std::runtime_error("optimizer state: bad group count " + std::to_string(groups));
   o.param_groups.resize(static_cast<size_t>(groups));
-  for (int64_t g = 0; g < groups; ++g) {
-    std::string p = "group." + std::to_string(g) + ".";
-    o.param_groups[g].params = split(sd.get_string(p + "params"));
-    for (const std::string& k : sd.keys())
-      if (starts_with(k, p + "opt.")) o.param_groups[g].options[k.substr(p.size() + 4)] = sd.get_double(k);
-  }
-  // Parameter names may contain dots; the suffixes ".step" and ".buf.NAME" are ours.
-  for (const auto& group : o.param_groups)
-    for (const std::string& name : group.params) {
-      std::string p = "state." + name + ".";
-      if (!sd.contains(p + "step")) continue;
-      optim::ParamStateDict st;
-      st.step = sd.get_int(p + "step");
-      for (const std::string& k : sd.keys())
-        if (starts_with(k, p + "buf.")) st.buffers[k.substr(p.size() + 4)] = sd.get_tensor(k);
-      o.state[name] = std::move(st);
+  for (int64_t g = 0; g < groups; ++g)
+    o.param_groups[g].params = split(sd.get_string("group." + std::to_string(g) + ".params"));
+  std::set<std::string> names;
+  for (const auto& group : o.param_groups) names.insert(group.params.begin(), group.params.end());
+  // One pass over the entries. Parameter names may contain dots; the suffixes
+  // ".step" and ".buf.NAME" (buffer names have none) are ours.
+  for (const auto& e : sd.entries()) {
+    const std::string& k = e.name;
+    if (starts_with(k, "group.")) {
+      size_t dot = k.find('.', 6);
+      if (dot == std::string::npos || k.compare(dot, 5, ".opt.") != 0) continue;
+      int64_t g = std::stoll(k.substr(6, dot - 6));
+      if (g >= 0 && g < groups) o.param_groups[g].options[k.substr(dot + 5)] = sd.get_double(k);
+    } else if (starts_with(k, "state.")) {
+      if (size_t b = k.rfind(".buf."); b != std::string::npos && names.count(k.substr(6, b - 6))) {
+        o.state[k.substr(6, b - 6)].buffers[k.substr(b + 5)] = sd.get_tensor(k);
+      } else if (k.size() > 11 && k.compare(k.size() - 5, 5, ".step") == 0 && names.count(k.substr(6, k.size() - 11))) {
+        o.state[k.substr(6, k.size() - 11)].step = sd.get_int(k);
+      }
     }
+  }
   return o;
 }
 
@@ -109,8 +114,8 @@ optim::SchedulerStateDict get_scheduler(const StateDict& sd, const std::string& 
   s.base_lrs = vec<double>(sd.get_tensor(p + "base_lrs"));
   s.last_lr = vec<double>(sd.get_tensor(p + "last_lr"));
   s.milestones = vec<int64_t>(sd.get_tensor(p + "milestones"));
-  for (const std::string& k : sd.keys())
-    if (starts_with(k, p + "hp.")) s.hyperparameters[k.substr(p.size() + 3)] = sd.get_double(k);
+  for (const auto& e : sd.entries())
+    if (starts_with(e.name, p + "hp.")) s.hyperparameters[e.name.substr(p.size() + 3)] = sd.get_double(e.name);
   int64_t subs = sd.get_int(p + "subs");
   if (subs < 0 || subs > 1024) throw std::runtime_error("scheduler state: bad count of chained schedulers");
   for (int64_t i = 0; i < subs; ++i) s.schedulers.push_back(get_scheduler(sd, p + "sub." + std::to_string(i) + ".", depth + 1));
