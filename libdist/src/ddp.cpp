@@ -17,6 +17,8 @@ struct DistributedDataParallel::State {
   std::vector<int64_t> offset_of;    // parameter → element offset in its bucket
   std::vector<int> pending;          // bucket → parameters not yet ready this step
   std::vector<char> ready;           // parameter → hook fired this step
+  bool local_nonfinite = false;      // this step, some gradient copied in held inf or NaN
+  std::chrono::steady_clock::time_point last_ready;  // when the step's latest gradient was in its bucket
   std::vector<std::shared_future<void>> launched;
   size_t next_launch = 0;
   bool step_active = false;
@@ -49,13 +51,45 @@ std::vector<std::string> lines(const std::string& s) {
   return out;
 }
 
-// dst = src * (1/world), one multiply per element in the gradient's dtype.
+// The two votes at the end of the last bucket (Agreement in ag/dist/ddp.h).
+constexpr int64_t kVotes = 2;
+
+// dst = src * (1/world), one multiply per element in the gradient's dtype (src may be
+// dst). Returns whether every element was finite: v*0 is 0 for finite v and NaN for
+// inf or NaN, summed in sixteen independent lanes so the loop stays vectorised and
+// the check rides on the copy's memory traffic.
 template <typename T>
-void scaled_copy(const Tensor& src, const Tensor& dst, int world) {
-  const T* s = src.data_ptr<T>();
-  T* d = dst.data_ptr<T>();
+bool scaled_copy(const T* s, T* d, int64_t n, int world) {
   const T inv = static_cast<T>(1.0 / world);
-  for (int64_t j = 0, n = src.numel(); j < n; ++j) d[j] = s[j] * inv;
+  constexpr int kLanes = 16;
+  T acc[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int l = 0; l < kLanes; ++l) {
+      acc[l] += s[j + l] * T(0);
+      d[j + l] = s[j + l] * inv;
+    }
+  for (; j < n; ++j) {
+    acc[0] += s[j] * T(0);
+    d[j] = s[j] * inv;
+  }
+  T total = 0;
+  for (T a : acc) total += a;
+  return total == T(0);
+}
+
+// One element of a bucket (float32 or float64), without making a tensor per access.
+void set_element(const Tensor& flat, int64_t at, double v) {
+  if (flat.dtype() == kFloat32) flat.data_ptr<float>()[at] = static_cast<float>(v);
+  else flat.data_ptr<double>()[at] = v;
+}
+double get_element(const Tensor& flat, int64_t at) {
+  return flat.dtype() == kFloat32 ? flat.data_ptr<float>()[at] : flat.data_ptr<double>()[at];
+}
+
+bool scaled_copy(const Tensor& src, const Tensor& dst, int world) {
+  if (src.dtype() == kFloat32) return scaled_copy(src.data_ptr<float>(), dst.data_ptr<float>(), src.numel(), world);
+  return scaled_copy(src.data_ptr<double>(), dst.data_ptr<double>(), src.numel(), world);
 }
 
 // Every rank computes the same message from the same gathered signatures.
@@ -111,7 +145,7 @@ DistributedDataParallel::DistributedDataParallel(NamedTensors params, NamedTenso
   st.offset_of.resize(params_.size());
   st.ready.assign(params_.size(), 0);
   for (size_t b = 0; b < plan_.size(); ++b) {
-    st.flat.push_back(ag::zeros({plan_[b].numel}, plan_[b].dtype));
+    st.flat.push_back(ag::zeros({plan_[b].numel + (b + 1 == plan_.size() ? kVotes : 0)}, plan_[b].dtype));
     for (size_t j = 0; j < plan_[b].params.size(); ++j) {
       st.bucket_of[plan_[b].params[j]] = b;
       st.offset_of[plan_[b].params[j]] = plan_[b].offsets[j];
@@ -137,6 +171,7 @@ void DistributedDataParallel::on_grad_ready(size_t i) {
     std::fill(st.ready.begin(), st.ready.end(), 0);
     st.launched.assign(plan_.size(), {});
     st.next_launch = 0;
+    st.local_nonfinite = false;
     autograd::queue_callback([this] { finalize(); });
   }
   if (st.ready[i])
@@ -151,14 +186,13 @@ void DistributedDataParallel::on_grad_ready(size_t i) {
   Tensor slot = st.flat[b].narrow(0, st.offset_of[i], p.numel()).view(p.sizes());
   // Scaled by 1/world on the way in, as PyTorch's reducer does: one multiply per element.
   // Afterwards .grad is a view of the bucket, so the reduced values land in it with no copy back.
-  if (grad.data_ptr() == slot.data_ptr()) {
-    grad.mul_(1.0 / comm_->world_size());
-  } else {
-    Tensor g = grad.contiguous();
-    if (g.dtype() == kFloat32) scaled_copy<float>(g, slot, comm_->world_size());
-    else scaled_copy<double>(g, slot, comm_->world_size());
-    grad = slot;
-  }
+  // A gradient that already is its slot (accumulated in place) is scaled where it is.
+  const bool in_place = grad.data_ptr() == slot.data_ptr();
+  if (!scaled_copy(in_place ? grad : grad.contiguous(), slot, comm_->world_size())) st.local_nonfinite = true;
+  if (in_place) grad.bump_version();
+  else grad = slot;
+  // Before the launch: the communication thread it wakes may take this core at once.
+  st.last_ready = std::chrono::steady_clock::now();
   if (--st.pending[b] == 0) launch_ready_buckets();
 }
 
@@ -166,14 +200,19 @@ void DistributedDataParallel::launch_ready_buckets() {
   State& st = *st_;
   while (st.next_launch < plan_.size() && st.pending[st.next_launch] == 0) {
     size_t b = st.next_launch++;
-    st.launched[b] = comm_->allreduce_async(st.flat[b].data_ptr(), plan_[b].numel, plan_[b].dtype, ReduceOp::Sum,
+    int64_t count = plan_[b].numel;
+    if (b + 1 == plan_.size()) {  // every gradient is in: this rank's votes join the last bucket
+      const double votes[kVotes] = {stop_vote_ ? 1.0 : 0.0, st.local_nonfinite ? 1.0 : 0.0};
+      for (int64_t k = 0; k < kVotes; ++k) set_element(st.flat[b], count + k, votes[k]);
+      count += kVotes;
+    }
+    st.launched[b] = comm_->allreduce_async(st.flat[b].data_ptr(), count, plan_[b].dtype, ReduceOp::Sum,
                                             "DDP allreduce of bucket " + std::to_string(b) + "/" +
                                                 std::to_string(plan_.size()));
   }
 }
 
 void DistributedDataParallel::finalize() {
-  auto t0 = std::chrono::steady_clock::now();
   State& st = *st_;
   // Parameters that got no gradient this step count as zero, so no bucket waits forever.
   for (size_t i = 0; i < params_.size(); ++i) {
@@ -190,13 +229,22 @@ void DistributedDataParallel::finalize() {
     st.launched[b].get();
     st.flat[b].bump_version();
   }
+  if (!plan_.empty()) {
+    const Tensor& last = st.flat.back();
+    auto vote = [&](int64_t k) { return static_cast<int>(get_element(last, plan_.back().numel + k)); };
+    agreement_ = {vote(0), vote(1)};
+  }
   // Parameters that got no gradient still get the average of the others' (their slot).
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor& p = params_[i].second;
     if (!p.grad().defined())
       p.mutable_grad() = st.flat[st.bucket_of[i]].narrow(0, st.offset_of[i], p.numel()).view(p.sizes());
   }
-  last_wait_ = std::chrono::steady_clock::now() - t0;
+  // From the last gradient's arrival in its bucket, not from here: on a busy machine
+  // the communication thread woken by the last launch can take the core before this
+  // callback runs, and timing from here would hide the allreduce the compute thread
+  // waited for.
+  last_wait_ = std::chrono::steady_clock::now() - st.last_ready;
 }
 
 void allreduce_gradients(const std::vector<Tensor>& params, Communicator& comm) {

@@ -1,7 +1,11 @@
 // DistributedDataParallel: N ranks × B/N samples give the same training as one
 // process × B; ranks stay bitwise identical; mismatched models fail loudly;
-// unused parameters, no_sync and small buckets behave.
+// unused parameters, no_sync and small buckets behave; stop votes and non-finite
+// gradients are counted across ranks.
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
 
 #include "ag/ag.h"
 #include "ag/dist/ddp.h"
@@ -151,4 +155,30 @@ TEST(DDP, AllreduceGradientsByHandMatchesDdp) {
   ag::dist::allreduce_gradients(b.params(), *g_comm);
   auto pa = a.params(), pb = b.params();
   for (size_t i = 0; i + 1 < pa.size(); ++i) EXPECT_TRUE(pa[i].grad().equal(pb[i].grad())) << i;
+}
+
+TEST(DDP, AgreementCountsStopVotesAndRanksWithNonFiniteGradients) {
+  const int w = g_comm->world_size(), r = g_comm->rank();
+  if (w == 1) GTEST_SKIP() << "a group of one does not communicate";
+  for (size_t cap : {size_t{256}, size_t{25} << 20}) {  // several buckets and one
+    TinyMlp m(11);
+    DistributedDataParallel ddp(m.named(), {}, g_comm, {.bucket_cap_bytes = cap});
+    auto [x, y] = global_batch(3 + r, 4);
+    // Step 1: rank 0 votes to stop; the last rank's input holds an inf, so its
+    // gradients do (and, averaged, everyone's).
+    ddp.vote_stop(r == 0);
+    if (r == w - 1) x.narrow(0, 0, 1).narrow(1, 0, 1).fill_(std::numeric_limits<double>::infinity());
+    m.loss(x, y).backward();
+    EXPECT_EQ(ddp.last_agreement().stop_votes, 1) << "cap " << cap;
+    EXPECT_EQ(ddp.last_agreement().nonfinite_ranks, 1) << "cap " << cap;
+    EXPECT_FALSE(std::isfinite(m.w1.grad().sum().item())) << "cap " << cap;
+    // Step 2: no votes, finite data: the counts start again from zero.
+    for (auto& p : m.params()) p.mutable_grad().reset();
+    ddp.vote_stop(false);
+    auto [x2, y2] = global_batch(5 + r, 4);
+    m.loss(x2, y2).backward();
+    EXPECT_EQ(ddp.last_agreement().stop_votes, 0) << "cap " << cap;
+    EXPECT_EQ(ddp.last_agreement().nonfinite_ranks, 0) << "cap " << cap;
+    EXPECT_TRUE(std::isfinite(m.w1.grad().sum().item())) << "cap " << cap;
+  }
 }

@@ -1,7 +1,7 @@
 // The training run: set-up, the step loop, evaluation, checkpoints, summary.
-// The step itself (forward, loss, backward with DDP's bucketed allreduce,
-// agreement on stop/non-finite, optimizer and scheduler step) is one screen
-// in train_epoch().
+// The step itself (forward, loss, backward with DDP's bucketed allreduce — which
+// also carries the ranks' agreement on stop/non-finite — optimizer and scheduler
+// step) is one screen in run_train().
 #include "train/train_loop.h"
 
 #include <atomic>
@@ -104,14 +104,22 @@ double evaluate(nn::Module& model, const data::DatasetRef& test, dist::Communica
   return t.index({0}).item() / std::max(1.0, t.index({1}).item());
 }
 
-// One pass per gradient: v*0 is 0 for finite v and NaN for inf or NaN, and the sum vectorises.
+// One pass per gradient: v*0 is 0 for finite v and NaN for inf or NaN. Sixteen
+// independent sums, because one running sum makes every addition wait for the
+// previous one (the compiler may not reorder floating-point adds) and would not vectorise.
 template <typename T>
 bool all_finite(const Tensor& g) {
   Tensor c = g.contiguous();
   const T* p = c.data_ptr<T>();
-  T acc = 0;
-  for (int64_t i = 0, n = c.numel(); i < n; ++i) acc += p[i] * T(0);
-  return acc == T(0);
+  constexpr int kLanes = 16;
+  T acc[kLanes] = {};
+  int64_t i = 0, n = c.numel();
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) acc[l] += p[i + l] * T(0);
+  for (; i < n; ++i) acc[0] += p[i] * T(0);
+  T total = 0;
+  for (T a : acc) total += a;
+  return total == T(0);
 }
 
 bool grads_finite(const nn::Module& m, std::string* first_bad) {
@@ -125,6 +133,23 @@ bool grads_finite(const nn::Module& m, std::string* first_bad) {
     }
   }
   return true;
+}
+
+// Whether to stop after this step and whether its (averaged) gradients hold an inf or
+// NaN, alike on every rank. Under DDP both were agreed on in the gradient allreduce
+// itself (DistributedDataParallel::Agreement), so a step costs no extra pass and no
+// collective of its own; on one rank it is one pass over the gradients. `first_bad`
+// gets the first parameter whose gradient is not finite, looked up only then.
+struct StepFlags {
+  bool stop = false;
+  bool nonfinite = false;
+};
+StepFlags step_flags(const dist::DistributedDataParallel* ddp, const nn::Module& m, std::string* first_bad) {
+  if (!ddp) return {stop_signal.load() != 0, !grads_finite(m, first_bad)};
+  const auto& a = ddp->last_agreement();
+  StepFlags f{a.stop_votes > 0, a.nonfinite_ranks > 0};
+  if (f.nonfinite) grads_finite(m, first_bad);
+  return f;
 }
 
 }  // namespace
@@ -234,12 +259,11 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
       st.optimizer->zero_grad();
       Tensor pred = (*st.model)(x);
       Tensor loss = loss_kind == "mse" ? nn::functional::mse_loss(pred, y) : ce(pred, y);
+      if (ddp) ddp->vote_stop(stop_signal.load() != 0);
       loss.backward();  // with DDP: gradients averaged over the ranks when this returns
       std::string bad;
-      bool finite = grads_finite(*st.model, &bad);
-      Tensor flags = from_vector(std::vector<int64_t>{stop_signal.load() ? 1 : 0, finite ? 0 : 1}, {2});
-      if (world > 1) comm.allreduce(flags);
-      if (flags.index({1}).item<int64_t>() > 0) {
+      const StepFlags flags = step_flags(ddp.get(), *st.model, &bad);
+      if (flags.nonfinite) {
         if (o.nan_policy == "abort")
           throw std::runtime_error("non-finite gradient at step " + std::to_string(st.step) +
                                    (bad.empty() ? std::string(" on another rank") : " on rank " + std::to_string(rank) + " (first parameter: " + bad + ")") +
@@ -263,8 +287,8 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
                sps > 0 ? static_cast<double>((batches - batch_index - 1) * o.batch_size * world) / sps : 0, o.log_every);
       if (st.step % o.log_every == 0) out.metrics(st.step, st.epoch, last_loss, lr, sps);
       ++batch_index;
-      if (flags.index({0}).item<int64_t>() > 0 || (o.max_steps >= 0 && st.step >= o.max_steps)) {
-        stopped = flags.index({0}).item<int64_t>() > 0;
+      if (flags.stop || (o.max_steps >= 0 && st.step >= o.max_steps)) {
+        stopped = flags.stop;
         break;
       }
       if (o.checkpoint_every > 0 && st.step % o.checkpoint_every == 0) save(nullptr);

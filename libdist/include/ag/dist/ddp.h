@@ -64,9 +64,29 @@ class DistributedDataParallel {
   };
   NoSyncGuard no_sync() { return NoSyncGuard(*this); }
 
+  /// What the ranks agreed on in the last synchronised backward. The counts travel in
+  /// two extra elements at the end of the last bucket, so they cost no collective of
+  /// their own: a training loop learns whether to skip the step or stop from the
+  /// gradient allreduce it waits for anyway.
+  struct Agreement {
+    /// Ranks whose stop vote (vote_stop) was set when their backward launched the last bucket.
+    int stop_votes = 0;
+    /// Ranks whose own gradient held an inf or NaN before averaging (checked while
+    /// copying it into the bucket, at no extra pass). With gradients scaled by
+    /// 1/world before the sum, finite inputs cannot overflow it, so the averaged
+    /// gradient is finite exactly when this is 0 — on every rank alike.
+    int nonfinite_ranks = 0;
+  };
+  /// This rank's stop vote for the coming synchronised backwards (e.g. a signal arrived).
+  void vote_stop(bool stop) { stop_vote_ = stop; }
+  /// The agreement of the last synchronised backward (zeros before the first).
+  const Agreement& last_agreement() const { return agreement_; }
+
   const std::vector<BucketSpec>& buckets() const { return plan_; }
   const Communicator& communicator() const { return *comm_; }
-  /// Time from the end of the last backward's graph walk to gradients being final.
+  /// Time from the last gradient hook of the last synchronised backward (the end of
+  /// its gradient computation) to gradients being final: the communication backward
+  /// did not hide.
   std::chrono::nanoseconds last_finalize_wait() const { return last_wait_; }
 
  private:
@@ -81,6 +101,8 @@ class DistributedDataParallel {
   std::vector<BucketSpec> plan_;
   std::unique_ptr<State> st_;
   bool sync_ = true;
+  bool stop_vote_ = false;
+  Agreement agreement_;
   std::chrono::nanoseconds last_wait_{0};
 };
 
