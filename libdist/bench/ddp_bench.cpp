@@ -31,31 +31,27 @@ int main(int argc, char** argv) {
   const int64_t total = static_cast<int64_t>(mb * (1 << 20) / 4);
   const int nparams = 20;
 
-  // Baseline: MPI_Allreduce of one flat buffer, called directly (the comm thread is idle).
+  // Baseline: MPI_Allreduce of one flat buffer, called directly (the comm thread is
+  // idle); and the same through the Communicator (MPI call on the communication thread).
   std::vector<float> flat(static_cast<size_t>(total), 1.0f);
-  std::vector<double> raw;
-  for (int i = 0; i < reps; ++i) {
+  ag::Tensor flat_t = ag::ones({total});
+  std::vector<double> raw, via_comm;
+  auto time_raw = [&] {
     comm->barrier();
     auto t0 = Clock::now();
     MPI_Allreduce(MPI_IN_PLACE, flat.data(), static_cast<int>(total), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
     raw.push_back(secs(Clock::now() - t0));
-  }
-
-  // The same through the Communicator (MPI call on the communication thread).
-  std::vector<double> via_comm;
-  ag::Tensor flat_t = ag::ones({total});
-  for (int i = 0; i < reps; ++i) {
     comm->barrier();
-    auto t0 = Clock::now();
+    t0 = Clock::now();
     comm->allreduce(flat_t);
     via_comm.push_back(secs(Clock::now() - t0));
-  }
+  };
 
   // A model of `nparams` tensors totalling the same bytes; backward is cheap elementwise
   // work. Three copies of it: without DDP, DDP with one bucket (launched by the last
   // gradient, so nothing overlaps backward) and DDP with 1 MB buckets (launched while
-  // backward goes on). Their iterations alternate, so load from other processes on a
-  // shared machine falls on all three alike.
+  // backward goes on). Their iterations alternate with the baselines', so load from
+  // other processes on a shared machine falls on all alike.
   struct Setup {
     std::vector<ag::Tensor> ps;
     std::unique_ptr<ag::dist::DistributedDataParallel> ddp;
@@ -76,6 +72,7 @@ int main(int argc, char** argv) {
   };
   auto plain = make(0, false), one_bucket = make(size_t{1} << 40, true), many_buckets = make(size_t{1} << 20, true);
   for (int i = 0; i < reps; ++i) {
+    time_raw();
     for (Setup* s : {plain.get(), one_bucket.get(), many_buckets.get()}) {
       ag::Tensor loss = s->ps[0].sum();
       for (int k = 1; k < nparams; ++k) loss = loss + (s->ps[k] * 2.0).sum();
