@@ -2,15 +2,18 @@
 # Installs what is missing, builds, and runs every test with ctest.
 #   scripts/test.sh             Release build in build/, then 60 s of fuzzing the checkpoint loader
 #   scripts/test.sh --sanitize  AddressSanitizer + UndefinedBehaviorSanitizer build in build-sanitize/
+#   scripts/test.sh --fast      (with either) leaves out the tests labelled slow (CI runs everything)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sanitize=OFF
 build=build
+ctest_filter=()
 for arg in "$@"; do
   case "$arg" in
     --sanitize) sanitize=ON; build=build-sanitize ;;
-    *) echo "usage: scripts/test.sh [--sanitize]" >&2; exit 2 ;;
+    --fast) ctest_filter=(-LE slow) ;;
+    *) echo "usage: scripts/test.sh [--sanitize] [--fast]" >&2; exit 2 ;;
   esac
 done
 
@@ -32,4 +35,4 @@ if [ "$sanitize" = OFF ] && [ "${AG_FUZZ_SECONDS:-60}" -gt 0 ]; then
   scripts/fuzz.sh checkpoint "${AG_FUZZ_SECONDS:-60}"
 fi
 cd "$build"
-ctest --output-on-failure -j2 --timeout 600
+ctest --output-on-failure -j2 --timeout 600 "${ctest_filter[@]}"

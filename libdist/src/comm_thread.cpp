@@ -84,6 +84,16 @@ void CommThread::run(std::promise<void>& ready) {
     MPI_Comm_rank(node, &setup_.local_rank);
     MPI_Comm_size(node, &setup_.local_size);
     MPI_Comm_free(&node);
+    // Every rank's host name, so that a stall report names where a missing rank ran.
+    char name[MPI_MAX_PROCESSOR_NAME] = {};
+    int len = 0;
+    MPI_Get_processor_name(name, &len);
+    std::vector<char> all(static_cast<size_t>(setup_.world) * MPI_MAX_PROCESSOR_NAME);
+    MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(), MPI_MAX_PROCESSOR_NAME, MPI_CHAR, world_);
+    for (int r = 0; r < setup_.world; ++r) {
+      const char* h = all.data() + static_cast<size_t>(r) * MPI_MAX_PROCESSOR_NAME;
+      hosts_.emplace_back(h, strnlen(h, MPI_MAX_PROCESSOR_NAME));
+    }
     guarded_ = provided == MPI_THREAD_MULTIPLE && setup_.world > 1;
   } catch (...) {
     init_error_ = std::current_exception();
@@ -220,13 +230,13 @@ void CommThread::report_stall(const std::string& what, int64_t seq, double waite
     }
   }
   std::ostringstream os;
-  os << "allgrad: rank " << me << ": collective '" << what << "' (#" << seq << ") at step " << step_()
+  os << "allgrad: rank " << me << " (on " << hosts_[static_cast<size_t>(me)] << "): collective '" << what << "' (#" << seq << ") at step " << step_()
      << " made no progress for " << static_cast<int>(waited_s) << " s (timeout " << timeout_().count() / 1000.0 << " s).";
   std::string missing, elsewhere, arrived;
   for (int r = 0; r < world; ++r) {
     if (r == me) continue;
     if (answers[r].empty()) {
-      missing += (missing.empty() ? "" : ", ") + std::to_string(r);
+      missing += (missing.empty() ? "" : ", ") + std::to_string(r) + " (on " + hosts_[static_cast<size_t>(r)] + ")";
       continue;
     }
     std::istringstream is(answers[r]);
@@ -234,8 +244,10 @@ void CommThread::report_stall(const std::string& what, int64_t seq, double waite
     is >> their_seq >> their_step;
     std::string their_what;
     std::getline(is, their_what);
-    if (their_seq == seq) arrived += (arrived.empty() ? "" : ", ") + std::to_string(r);
-    else elsewhere += " rank " + std::to_string(r) + " is waiting in '" + their_what.substr(their_what.empty() ? 0 : 1) +
+    their_what = their_what.substr(their_what.empty() ? 0 : 1);
+    // The same count of collectives but another kind (a barrier against an allreduce) is out of order too.
+    if (their_seq == seq && their_what == what) arrived += (arrived.empty() ? "" : ", ") + std::to_string(r);
+    else elsewhere += " rank " + std::to_string(r) + " is waiting in '" + their_what +
                       "' (#" + std::to_string(their_seq) + ", step " + std::to_string(their_step) + ");";
   }
   if (!missing.empty())

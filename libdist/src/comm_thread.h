@@ -79,6 +79,7 @@ class CommThread {
   int64_t seq_ = 0;  // collectives started on this rank
   std::string current_;  // the collective being waited on, for health replies
   std::exception_ptr init_error_;
+  std::vector<std::string> hosts_;  // each rank's MPI_Get_processor_name, for stall reports
   std::vector<std::pair<std::unique_ptr<char[]>, MPI_Request>> replies_;  // health replies in flight
 
  public:

@@ -37,6 +37,13 @@ struct BucketSpec {
 /// Buckets for these parameters: reverse order, split at `cap_bytes` and at dtype changes.
 std::vector<BucketSpec> plan_buckets(const NamedTensors& params, size_t cap_bytes);
 
+/// torch.nn.parallel.DistributedDataParallel for a model given by its named tensors.
+/// Every rank must run the same number of backward passes: each one's bucket
+/// allreduces need every rank. There is no join (PyTorch's DDP.join() shadowing the
+/// collectives of ranks that ran out of data); DistributedSampler gives every rank the
+/// same batch count by padding, and a custom sampler must agree on one (e.g. the
+/// smallest, from Communicator::allgather). Should the counts differ anyway, the
+/// collective timeout ends the job naming the rank that waits in another collective.
 class DistributedDataParallel {
  public:
   /// Wraps a model given by its named parameters and buffers (Module::named_parameters()

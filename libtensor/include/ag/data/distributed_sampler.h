@@ -13,7 +13,10 @@ namespace ag::data {
 /// drop_last it is padded to total_size() by repeating from its start (cycling when the
 /// padding exceeds N), with drop_last truncated to total_size(); rank r takes entries
 /// r, r + R, r + 2R, ... (strided, not contiguous blocks). Every rank gets num_samples()
-/// indices, so ranks run the same number of steps.
+/// indices, so ranks run the same number of steps by construction, whatever N: this is
+/// how data-parallel training stays in step (DistributedDataParallel has no join; a
+/// sampler giving ranks different batch counts makes the longer ranks wait in a
+/// collective the others never enter, until the collective timeout aborts the job).
 ///
 /// Note [Resharding on resume]: state(consumed) reports the global samples consumed, c =
 /// consumed * R (ranks consume in lockstep, so after k local indices each, global entries

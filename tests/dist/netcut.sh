@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Network cut: `allgrad train` on two namespace hosts (scripts/netns-hosts.sh), one
+# rank each, checkpointing every 10 steps into a shared folder; once checkpoints
+# exist the veth link is taken down. The job must end non-zero within the collective
+# timeout plus a margin, the surviving rank must name the collective, the step and
+# the unreachable rank and its host, no process may be left in either namespace, the
+# latest checkpoint must verify, and a plain `allgrad train --resume auto` on host 1
+# must continue from it to the end.
+#
+# Open MPI's mpirun (4.1) waits for every node's daemon to confirm the abort; a daemon
+# behind a cut link is given up only when TCP stops retransmitting to it, after
+# net.ipv4.tcp_retries2 retries (Linux's default 15 takes about 15 minutes). The
+# namespaces here use 4 (a few seconds); README "Multi-node" says the same for clusters.
+#   netcut.sh ALLGRAD          (root only; exits 77 = skipped otherwise)
+set -uo pipefail
+AG=$(readlink -f "${1:?usage: netcut.sh ALLGRAD}")
+source "$(dirname "$0")/../../scripts/netns-hosts.sh" netcut
+TIMEOUT=10          # --collective-timeout
+LIMIT=$((TIMEOUT + 25))   # + the diagnosis grace (2.5 s here) and TCP giving up (~10 s)
+fail() { echo "FAIL: $*"; exit 1; }
+
+netns_hosts_up
+for ns in "$NETNS_NS1" "$NETNS_NS2"; do ip netns exec "$ns" sysctl -qw net.ipv4.tcp_retries2=4; done
+cd "$NETNS_WORK" || exit 1
+export AG_NUM_THREADS=1
+FLAGS=(--model mlp:784,32,10 --data synthetic:2000 --epochs 100000 --threads 1
+       --checkpoint-dir "$NETNS_WORK/ck" --checkpoint-every 10 --keep 2)
+on_host1 timeout -s KILL $((LIMIT + 30)) "${NETNS_MPIRUN[@]}" -np 2 -x AG_NUM_THREADS \
+  "$AG" train "${FLAGS[@]}" --quiet --collective-timeout "$TIMEOUT" >train.out 2>train.err &
+job=$!
+for _ in $(seq 1200); do
+  [ "$(ls ck 2>/dev/null | grep -c '^ckpt-[0-9]*[.]agc$')" -ge 2 ] && break  # step 20 or later
+  kill -0 "$job" 2>/dev/null || { cat train.err; fail "training ended before any checkpoint"; }
+  sleep 0.05
+done
+[ "$(ls ck 2>/dev/null | grep -c '^ckpt-[0-9]*[.]agc$')" -ge 2 ] || fail "fewer than two checkpoints after 60 s"
+start=$(date +%s%N)
+ip -n "$NETNS_NS2" link set dev "$NETNS_VETH2" down
+echo "link $NETNS_VETH2 on $NETNS_NS2 down"
+wait "$job"
+rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "--- stderr of the job:"; tail -n 12 train.err
+echo "mpirun exit code $rc, $((ms / 1000)).$(printf %03d $((ms % 1000))) s after the cut (limit ${LIMIT} s)"
+[ "$rc" -ne 0 ] || fail "the job exited 0"
+[ "$rc" -ne 137 ] || fail "the job hung until killed"
+[ "$ms" -lt $((LIMIT * 1000)) ] || fail "the job took longer than ${LIMIT} s to end"
+grep -Eq "rank 0 \(on [^)]+\): collective '[^']+' \(#[0-9]+\) at step [0-9]+ made no progress.*did not arrive.*: 1 \(on $NETNS_NS2\)" train.err ||
+  fail "the survivor's message does not name the collective, the step and rank 1 on $NETNS_NS2"
+left1=$(ip netns pids "$NETNS_NS1") left2=$(ip netns pids "$NETNS_NS2")
+[ -z "$left1$left2" ] || fail "processes left behind: $NETNS_NS1: $left1; $NETNS_NS2: $left2"
+
+latest=$(ls ck/ckpt-*.agc | sort | tail -n 1)
+"$AG" inspect --verify "$latest" || fail "the latest checkpoint $latest does not verify"
+at=$(basename "$latest" .agc)
+at=$((10#${at#ckpt-}))
+target=$((at + 25))
+on_host1 timeout 60 "$AG" train "${FLAGS[@]}" --resume auto --max-steps "$target" >resume.out 2>&1 ||
+  { cat resume.out; fail "resuming on one host failed"; }
+grep -qF "resumed from $NETNS_WORK/ck/$(basename "$latest") at step $at" resume.out ||
+  { cat resume.out; fail "the resumed run did not start from $latest"; }
+grep -qF "done: $target steps" resume.out || { cat resume.out; fail "the resumed run did not reach step $target"; }
+cut_step=$(sed -n "s/.*rank 0 (on [^)]*): collective '[^']*' (#[0-9]*) at step \([0-9]*\).*/\1/p" train.err | head -n 1)
+redone=$((cut_step > at ? cut_step - at : 0))  # a cut in the checkpoint's own barrier loses nothing
+echo "resumed on one host from step $at to $target (the cut came at step $cut_step: $redone steps redone)"
+echo "netcut: ok"
