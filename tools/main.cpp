@@ -1,4 +1,5 @@
 // The allgrad command: train, inspect, diff, export.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -47,6 +48,9 @@ int train(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A file-size limit (ulimit -f) then fails the write with EFBIG and a clear error
+  // naming the file, as in Python, instead of killing the process mid-save.
+  std::signal(SIGXFSZ, SIG_IGN);
   ag::ensure_best_blas_kernels(argc, argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

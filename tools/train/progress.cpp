@@ -58,11 +58,13 @@ void Progress::end_epoch() {
   }
 }
 
-void Progress::metrics(int64_t step, int64_t epoch, double loss, double lr, double sps, std::optional<double> acc) {
+void Progress::metrics(int64_t step, int64_t epoch, double loss, double lr, double sps, int64_t skipped,
+                       std::optional<double> acc) {
   if (!metrics_) return;
   auto num = [](double v) { return std::isfinite(v) ? v : 0.0; };
-  std::fprintf(metrics_, "{\"step\": %lld, \"epoch\": %lld, \"loss\": %.9g, \"lr\": %.9g, \"samples_per_s\": %.6g",
-               static_cast<long long>(step), static_cast<long long>(epoch), num(loss), lr, sps);
+  std::fprintf(metrics_,
+               "{\"step\": %lld, \"epoch\": %lld, \"loss\": %.9g, \"lr\": %.9g, \"samples_per_s\": %.6g, \"skipped_steps\": %lld",
+               static_cast<long long>(step), static_cast<long long>(epoch), num(loss), lr, sps, static_cast<long long>(skipped));
   if (acc) std::fprintf(metrics_, ", \"test_accuracy\": %.6f", *acc);
   std::fprintf(metrics_, "}\n");
   std::fflush(metrics_);

@@ -20,7 +20,8 @@ class Progress {
   void step(int64_t epoch, int64_t epochs, int64_t batch, int64_t batches, int64_t global_step, double loss,
             double lr, double samples_per_s, double eta_s, int64_t log_every);
   /// Appends a JSON line to the metrics file (if any); always written by rank 0, even when quiet.
-  void metrics(int64_t step, int64_t epoch, double loss, double lr, double samples_per_s,
+  /// `skipped_steps`: steps dropped so far for non-finite gradients (--nan-policy skip).
+  void metrics(int64_t step, int64_t epoch, double loss, double lr, double samples_per_s, int64_t skipped_steps,
                std::optional<double> test_accuracy = std::nullopt);
   void end_epoch();
 

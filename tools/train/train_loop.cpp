@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "ag/ag.h"
+#include "ag/anomaly_mode.h"
 #include "ag/checkpoint.h"
 #include "ag/dist/ddp.h"
 #include "ag/training_state.h"
@@ -152,6 +153,30 @@ StepFlags step_flags(const dist::DistributedDataParallel* ddp, const nn::Module&
   return f;
 }
 
+// Names the step, the rank(s) and the first parameter of a non-finite gradient.
+// DDP has already averaged the gradients, so every rank sees the bad values; the
+// rank where they began is the one whose own loss was non-finite, which each rank
+// tells the others (a collective every rank reaches, as all saw the same flag).
+std::string non_finite_report(dist::Communicator& comm, int64_t step, const std::string& first_bad, double loss) {
+  std::string mine = std::isfinite(loss) ? "" : std::isnan(loss) ? "nan" : fmt("%g", loss);  // NaN's sign means nothing
+  std::vector<std::string> losses = comm.world_size() > 1 ? comm.allgather_string(mine) : std::vector<std::string>{mine};
+  std::string ranks, what;
+  for (size_t r = 0; r < losses.size(); ++r) {
+    if (losses[r].empty()) continue;
+    ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
+    what += (what.empty() ? "" : ", ") + losses[r];
+  }
+  std::string detail = "first parameter: " + first_bad;
+  if (ranks.empty()) {
+    for (int r = 0; r < comm.world_size(); ++r) ranks += (r ? ", " : "") + std::to_string(r);
+    detail += comm.world_size() > 1 ? "; every rank's loss was finite" : "; the loss was finite";
+  } else {
+    detail += (comm.world_size() > 1 ? "; loss " + what + " there, finite on the other ranks" : "; loss " + what);
+  }
+  return "non-finite gradient at step " + std::to_string(step) + " on rank" + (ranks.find(',') != std::string::npos ? "s " : " ") +
+         ranks + " (" + detail + "); --nan-policy skip drops such steps, --detect-anomaly names the op";
+}
+
 }  // namespace
 
 int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& comm_ptr) {
@@ -164,9 +189,7 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
   comm.set_collective_timeout(std::chrono::milliseconds(static_cast<int64_t>(o.collective_timeout * 1000)));
   if (!o.checkpoint_dir.empty()) ensure_writable_dir(o.checkpoint_dir);  // fail now, not after an hour
   if (o.resume == "auto" && o.checkpoint_dir.empty()) throw UsageError("--resume auto needs --checkpoint-dir");
-  // Refused rather than ignored: the per-op check is not built yet (the per-step
-  // non-finite gradient check of --nan-policy is).
-  if (o.detect_anomaly) throw UsageError("--detect-anomaly is not available yet; --nan-policy abort reports the step, rank and parameter");
+  set_detect_anomaly(o.detect_anomaly);
 
   manual_seed(o.seed);
   models::ModelInfo info = models::build_model(o.model);
@@ -221,11 +244,28 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
       std::to_string(o.batch_size) + " per rank per step, " + o.optimizer + " lr " + fmt("%g", o.lr) + ", " +
       (o.scheduler.empty() ? "none" : o.scheduler) + "; " + blas_report());
 
+  // A save that fails (disk full, file-size limit, directory gone read-only) stops the
+  // run with exit 1, as an exception from torch.save ends a PyTorch script: going on
+  // would train for hours with nothing to resume from. The atomic save has left the
+  // previous checkpoint intact and still the latest, and removed its temporary.
   auto save = [&](const char* why) {
     if (!ckdir) return std::string();
     std::string path;
     Checkpoint c = capture(st);
-    if (rank == 0) path = ckdir->save(c);
+    if (rank == 0) {
+      try {
+        path = ckdir->save(c);
+      } catch (const CheckpointError& e) {
+        std::optional<LatestCheckpoint> prev;
+        try {
+          prev = ckdir->latest();
+        } catch (const CheckpointError&) {
+        }
+        throw std::runtime_error("cannot save the checkpoint of step " + std::to_string(st.step) + ", so training stops: " +
+                                 e.what() + (prev ? "; the latest checkpoint, " + prev->path + ", is intact (--resume auto continues from it)"
+                                                  : "; there is no earlier checkpoint"));
+      }
+    }
     comm.barrier();  // others wait until the file is in place
     if (rank == 0 && why) say(std::string(why) + ": checkpoint " + path);
     return path;
@@ -257,18 +297,21 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
       comm.set_step(st.step);
       auto [x, y] = batch.unpack<2>();
       st.optimizer->zero_grad();
-      Tensor pred = (*st.model)(x);
-      Tensor loss = loss_kind == "mse" ? nn::functional::mse_loss(pred, y) : ce(pred, y);
-      if (ddp) ddp->vote_stop(stop_signal.load() != 0);
-      loss.backward();  // with DDP: gradients averaged over the ranks when this returns
+      Tensor loss;
+      try {
+        Tensor pred = (*st.model)(x);
+        loss = loss_kind == "mse" ? nn::functional::mse_loss(pred, y) : ce(pred, y);
+        if (ddp) ddp->vote_stop(stop_signal.load() != 0);
+        loss.backward();  // with DDP: gradients averaged over the ranks when this returns
+      } catch (const AnomalyError& e) {  // --detect-anomaly: say where in the run
+        throw AnomalyError("step " + std::to_string(st.step + 1) + " on rank " + std::to_string(rank) + ": " + e.what());
+      }
       std::string bad;
       const StepFlags flags = step_flags(ddp.get(), *st.model, &bad);
       if (flags.nonfinite) {
-        if (o.nan_policy == "abort")
-          throw std::runtime_error("non-finite gradient at step " + std::to_string(st.step) +
-                                   (bad.empty() ? std::string(" on another rank") : " on rank " + std::to_string(rank) + " (first parameter: " + bad + ")") +
-                                   "; --nan-policy skip drops such steps");
-        ++skipped;
+        // Steps are numbered from 1 in messages, as in the log lines and checkpoint names.
+        if (o.nan_policy == "abort") throw std::runtime_error(non_finite_report(comm, st.step + 1, bad, loss.item()));
+        ++skipped;  // on every rank alike: they all saw the same agreement
       } else {
         st.optimizer->step();
         if (st.scheduler && !schedule.per_epoch) st.scheduler->step();
@@ -276,8 +319,10 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
       ++st.step;
       // ---- bookkeeping
       last_loss = loss.item();
-      loss_sum += last_loss;
-      ++loss_n;
+      if (!skip) {  // the epoch's mean loss is over the steps taken
+        loss_sum += last_loss;
+        ++loss_n;
+      }
       epoch_samples += x.size(0) * world;
       samples += x.size(0) * world;
       double secs = std::chrono::duration<double>(Clock::now() - t_epoch).count();
@@ -285,7 +330,7 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
       double lr = st.optimizer->param_groups()[0].lr();
       out.step(st.epoch, o.epochs, batch_index, batches, st.step, last_loss, lr, sps,
                sps > 0 ? static_cast<double>((batches - batch_index - 1) * o.batch_size * world) / sps : 0, o.log_every);
-      if (st.step % o.log_every == 0) out.metrics(st.step, st.epoch, last_loss, lr, sps);
+      if (st.step % o.log_every == 0) out.metrics(st.step, st.epoch, last_loss, lr, sps, skipped);
       ++batch_index;
       if (flags.stop || (o.max_steps >= 0 && st.step >= o.max_steps)) {
         stopped = flags.stop;
@@ -311,7 +356,7 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
           fmt("%.4f", st.metrics["loss"]) + (loss_kind == "cross-entropy" ? ", test accuracy " + fmt("%.4f", v) : ", test mse " + fmt("%.5f", v)));
       out.metrics(st.step, st.epoch, st.metrics["loss"], st.optimizer->param_groups()[0].lr(),
                   static_cast<double>(epoch_samples) / std::chrono::duration<double>(Clock::now() - t_epoch).count(),
-                  accuracy);
+                  skipped, accuracy);
     }
     if (o.checkpoint_every == 0 && st.epoch < o.epochs) save(nullptr);
   }
@@ -321,7 +366,7 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
   std::string summary = "done: " + std::to_string(st.step) + " steps in " + fmt("%.1f", wall) + " s, " +
                         fmt("%.0f", wall > 0 ? static_cast<double>(samples) / wall : 0) + " samples/s";
   if (accuracy) summary += ", test accuracy " + fmt("%.4f", *accuracy);
-  if (skipped) summary += ", " + std::to_string(skipped) + " steps skipped (non-finite gradients)";
+  if (skipped) summary += ", " + std::to_string(skipped) + (skipped == 1 ? " step" : " steps") + " skipped (non-finite gradients)";
   if (!final_path.empty()) summary += "; checkpoint " + final_path;
   if (rank == 0) {
     std::printf("%s\n", summary.c_str());

@@ -1,5 +1,6 @@
 // Everything in allgrad::tensor, for programs that want one include.
 #pragma once
+#include "ag/anomaly_mode.h"
 #include "ag/autograd.h"
 #include "ag/checkpoint.h"
 #include "ag/dtype.h"

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ag/autograd.h"
+#include "autograd/anomaly.h"
 #include "kernels/arith.h"
 #include "tensor/make.h"
 
@@ -114,6 +115,7 @@ void backward(const TensorList& outputs, const TensorList& grad_outputs, bool re
       }
     }
     TensorList grads = node->apply(std::move(inputs));
+    if (is_anomaly_enabled()) check_backward_outputs(*node, grads);
     if (!retain_graph) node->release_variables();
     const auto& edges = node->next_edges();
     for (size_t i = 0; i < edges.size(); ++i) {

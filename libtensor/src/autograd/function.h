@@ -44,6 +44,7 @@ class FunctionNode final : public Node {
 
 /// If grad mode is on and an input requires grad, makes `out` the output of a
 /// new node named `name` whose backward is `fn`, with an edge to each input.
+/// In anomaly mode (ag/anomaly_mode.h) it first checks `out` for NaN/inf.
 void record(const char* name, Tensor& out, std::initializer_list<const Tensor*> inputs, BackwardFn fn);
 
 }  // namespace ag::autograd

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "autograd/accumulate_grad.h"
+#include "autograd/anomaly.h"
 #include "autograd/function.h"
 
 namespace ag::autograd {
@@ -82,6 +83,8 @@ TensorList FunctionNode::apply(TensorList&& grads) {
 }
 
 void record(const char* name, Tensor& out, std::initializer_list<const Tensor*> inputs, BackwardFn fn) {
+  // Every differentiable op passes here once, so anomaly mode checks results here and nowhere else.
+  if (is_anomaly_enabled() && GradMode::is_enabled()) check_forward_output(name, out, inputs);
   if (!any_requires_grad(inputs)) return;
   auto node = std::make_shared<FunctionNode>(name, std::move(fn));
   auto& edges = node->mutable_next_edges();
