@@ -1,4 +1,5 @@
 // IDX reader: header validation against the file's length, then one bulk read.
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
@@ -109,8 +110,21 @@ IdxArray read_idx(const std::string& path) {
                      " bytes (modulo 2^32)");
   }
   out.nbytes = static_cast<size_t>(data_bytes);
-  out.data = std::make_unique_for_overwrite<uint8_t[]>(out.nbytes == 0 ? 1 : out.nbytes);
-  got = file.read(out.data.get(), out.nbytes);
+  // A plain file's length was checked above, so its buffer is allocated at once. A gzip
+  // header can still claim up to 1032 times the compressed size; its buffer grows as the
+  // data actually arrives, so a lying header costs no more memory than the real data.
+  size_t capacity = file.compressed() ? std::min<size_t>(out.nbytes, size_t{1} << 20) : out.nbytes;
+  out.data = std::make_unique_for_overwrite<uint8_t[]>(capacity == 0 ? 1 : capacity);
+  got = 0;
+  for (;;) {
+    got += file.read(out.data.get() + got, capacity - got);
+    if (got < capacity || capacity == out.nbytes) break;
+    const size_t grown = std::min(out.nbytes, capacity * 2);
+    auto bigger = std::make_unique_for_overwrite<uint8_t[]>(grown);
+    std::memcpy(bigger.get(), out.data.get(), got);
+    out.data = std::move(bigger);
+    capacity = grown;
+  }
   if (got < out.nbytes)
     fail(path, declared + " but the data ends at byte " + std::to_string(header_bytes + got) + " (" + std::to_string(out.nbytes - got) +
                    " bytes missing)");
