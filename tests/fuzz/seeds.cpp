@@ -123,6 +123,10 @@ std::vector<std::string> seeds_for(const std::string& target) {
     out.push_back(idx_file(0x0E, {1, 2}, 8));
     out.push_back(idx_file(0x08, {0, 28, 28}, 1));
     out.push_back(gzip(idx_file(0x08, {2, 3, 3}, 1)));
+    // A finding: no data (a zero size) but an element count past int64 in the other sizes.
+    std::string empty_but_huge{'\0', '\0', '\x08', '\x08', '\0', '\0', '\0', '\0'};
+    for (int d = 1; d < 8; ++d) empty_but_huge += std::string(4, '\xff');
+    out.push_back(empty_but_huge);
   } else if (target == "csv") {
     // The first byte is fuzz_csv.cpp's options byte.
     out.push_back(std::string(1, '\1') + "a,b,label\n1,2.5,0\n-3e2,+4,1\n\n\"5\", 6 ,2\r\n");

@@ -1,5 +1,6 @@
 // IDX reader: header validation against the file's length, then one bulk read.
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
@@ -87,12 +88,21 @@ IdxArray read_idx(const std::string& path) {
                " dimension sizes that start at byte 4");
   const size_t elem = idx_element_size(out.type);
   unsigned __int128 data_bytes = elem;
+  // The product of the non-zero sizes: a zero size makes the data empty, but a shape such
+  // as [0, 2^32-1, 2^32-1, 2^32-1] still cannot be a tensor (its element count is
+  // computed in int64 along the way).
+  unsigned __int128 nonzero_product = 1;
+  bool too_many = false;
   for (int d = 0; d < ndim; ++d) {
     const uint8_t* b = dims + 4 * d;
     const int64_t size = int64_t{b[0]} << 24 | int64_t{b[1]} << 16 | int64_t{b[2]} << 8 | b[3];
     out.shape.push_back(size);
     data_bytes *= static_cast<uint64_t>(size);
+    if (size > 0) nonzero_product *= static_cast<uint64_t>(size);
+    too_many = too_many || nonzero_product > static_cast<unsigned __int128>(INT64_MAX);
   }
+  if (too_many)
+    fail(path, "the header's shape " + to_string(out.shape) + " (at byte 4) has more elements than int64 can count");
   const uint64_t header_bytes = 4 + 4 * static_cast<uint64_t>(ndim);
   const unsigned __int128 total = header_bytes + data_bytes;
   const std::string declared = "the header declares " + std::string(type_name(out.type)) + to_string(out.shape) + " (" +
