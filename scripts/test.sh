@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test with ctest.
-#   scripts/test.sh             Release build in build/, then 60 s of fuzzing the checkpoint loader
+#   scripts/test.sh             Release build in build/, then 60 s of fuzzing each reader
 #   scripts/test.sh --sanitize  AddressSanitizer + UndefinedBehaviorSanitizer build in build-sanitize/
-#   scripts/test.sh --fast      (with either) leaves out the tests labelled slow (CI runs everything)
+#   scripts/test.sh --tsan      ThreadSanitizer build in build-tsan/ of the threaded parts only
+#                               (scripts/tsan.sh)
+#   scripts/test.sh --fast      (with --sanitize or alone) leaves out the tests labelled slow
+#                               (CI runs everything)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +16,8 @@ for arg in "$@"; do
   case "$arg" in
     --sanitize) sanitize=ON; build=build-sanitize ;;
     --fast) ctest_filter=(-LE slow) ;;
-    *) echo "usage: scripts/test.sh [--sanitize] [--fast]" >&2; exit 2 ;;
+    --tsan) scripts/setup.sh; exec scripts/tsan.sh ;;
+    *) echo "usage: scripts/test.sh [--sanitize | --tsan] [--fast]" >&2; exit 2 ;;
   esac
 done
 
@@ -29,10 +33,10 @@ fi
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DAG_SANITIZE="$sanitize" \
   -DAG_BUILD_BENCH=$([ "$sanitize" = ON ] && echo OFF || echo ON) >/dev/null
 cmake --build "$build" -j2
-# The checkpoint loader under libFuzzer for 60 s (AG_FUZZ_SECONDS=0 skips it), before
-# ctest so that ctest's summary stays the last thing printed.
+# Every reader under libFuzzer for 60 s, two at a time (AG_FUZZ_SECONDS=0 skips it),
+# before ctest so that ctest's summary stays the last thing printed.
 if [ "$sanitize" = OFF ] && [ "${AG_FUZZ_SECONDS:-60}" -gt 0 ]; then
-  scripts/fuzz.sh checkpoint "${AG_FUZZ_SECONDS:-60}"
+  scripts/fuzz.sh --seconds "${AG_FUZZ_SECONDS:-60}" --jobs 2 all
 fi
 cd "$build"
 ctest --output-on-failure -j2 --timeout 600 "${ctest_filter[@]}"

@@ -6,7 +6,7 @@
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::cerr << "usage: ag_fuzz_seeds <checkpoint|safetensors|npz|npy> <corpus dir>\n";
+    std::cerr << "usage: ag_fuzz_seeds <checkpoint|safetensors|npz|npy|idx|csv> <corpus dir>\n";
     return 2;
   }
   std::vector<std::string> seeds = ag::fuzz::seeds_for(argv[1]);

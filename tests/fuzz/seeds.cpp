@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <zlib.h>
+
 #include "ag/checkpoint.h"
 #include "ag/npy.h"
 #include "checkpoint/format.h"
@@ -60,6 +62,27 @@ tools::TensorMap sample_tensors() {
           {"scalar", scalar_tensor(7, dtype(kFloat32))}};
 }
 
+// An IDX file: magic (two zeros, type code, dimension count), big-endian sizes, then
+// `elem` bytes per element (zeros but for a few ramps, so mutations see structure).
+std::string idx_file(uint8_t type, const std::vector<uint32_t>& shape, size_t elem) {
+  std::string out{'\0', '\0', static_cast<char>(type), static_cast<char>(shape.size())};
+  size_t n = 1;
+  for (uint32_t d : shape) {
+    for (int s = 24; s >= 0; s -= 8) out += static_cast<char>(d >> s & 0xFF);
+    n *= d;
+  }
+  for (size_t i = 0; i < n * elem; ++i) out += static_cast<char>(i % 7 == 0 ? i % 251 : 0);
+  return out;
+}
+
+std::string gzip(const std::string& bytes) {
+  return via_file([&](const std::string& p) {
+    gzFile f = gzopen(p.c_str(), "wb");
+    if (!f || gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())) != static_cast<int>(bytes.size()) || gzclose(f) != Z_OK)
+      throw std::runtime_error("cannot write gzip seed " + p);
+  });
+}
+
 }  // namespace
 
 std::vector<std::string> seeds_for(const std::string& target) {
@@ -90,8 +113,30 @@ std::vector<std::string> seeds_for(const std::string& target) {
       Tensor c = t.contiguous();
       out.push_back(npy_header(c) + std::string(static_cast<const char*>(c.data_ptr()), c.nbytes()));
     }
+  } else if (target == "idx") {
+    out.push_back(idx_file(0x08, {3, 4, 5}, 1));  // images
+    out.push_back(idx_file(0x08, {6}, 1));        // labels
+    out.push_back(idx_file(0x09, {2, 2}, 1));
+    out.push_back(idx_file(0x0B, {3}, 2));
+    out.push_back(idx_file(0x0C, {2, 1, 2}, 4));
+    out.push_back(idx_file(0x0D, {4}, 4));
+    out.push_back(idx_file(0x0E, {1, 2}, 8));
+    out.push_back(idx_file(0x08, {0, 28, 28}, 1));
+    out.push_back(gzip(idx_file(0x08, {2, 3, 3}, 1)));
+    // A finding: no data (a zero size) but an element count past int64 in the other sizes.
+    std::string empty_but_huge{'\0', '\0', '\x08', '\x08', '\0', '\0', '\0', '\0'};
+    for (int d = 1; d < 8; ++d) empty_but_huge += std::string(4, '\xff');
+    out.push_back(empty_but_huge);
+  } else if (target == "csv") {
+    // The first byte is fuzz_csv.cpp's options byte.
+    out.push_back(std::string(1, '\1') + "a,b,label\n1,2.5,0\n-3e2,+4,1\n\n\"5\", 6 ,2\r\n");
+    out.push_back(std::string(1, '\2') + "x;y\n1;2\n");
+    out.push_back(std::string(1, '\x83') + "1,2,3\n4,5,6\n7,8,9\n");
+    out.push_back(std::string(1, '\x20') + "a,b\nnan,inf\n-inf,1e308\n");
+    out.push_back(std::string(1, '\x42') + "f,g\n0.5,1.5\n");
+    out.push_back(std::string(1, '\1') + gzip("a,label\n1,0\n2,1\n"));
   } else {
-    throw std::invalid_argument("no fuzz target '" + target + "' (checkpoint, safetensors, npz, npy)");
+    throw std::invalid_argument("no fuzz target '" + target + "' (checkpoint, safetensors, npz, npy, idx, csv)");
   }
   return out;
 }

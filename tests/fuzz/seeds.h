@@ -6,7 +6,7 @@
 
 namespace ag::fuzz {
 
-/// Well-formed inputs for `target` ("checkpoint", "safetensors", "npz", "npy").
+/// Well-formed inputs for `target` ("checkpoint", "safetensors", "npz", "npy", "idx", "csv").
 /// Throws std::invalid_argument for an unknown target.
 std::vector<std::string> seeds_for(const std::string& target);
 

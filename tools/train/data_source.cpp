@@ -2,6 +2,10 @@
 // a CSV file, or synthetic data labelled by a fixed random teacher.
 #include "train/data_source.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
@@ -49,17 +53,30 @@ std::string find_file(const std::string& dir, const std::string& stem) {
   throw std::runtime_error("--data: " + dir + " has no " + stem + "[.gz]");
 }
 
-DataSource idx_folder(const std::string& dir, bool debian_default) {
+// The same check as for a CSV file: every label is a class of the model.
+void check_labels(const std::string& what, int64_t lo, int64_t hi, int64_t classes) {
+  if (classes > 0 && (lo < 0 || hi >= classes))
+    throw std::runtime_error("--data " + what + ": labels range over [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                             "] but the model has " + std::to_string(classes) + " classes");
+}
+
+DataSource idx_folder(const std::string& dir, bool debian_default, int64_t classes) {
   if (!std::filesystem::is_directory(dir)) {
     if (debian_default)
       throw std::runtime_error("--data: Fashion-MNIST not found at " + dir +
                                " (install it with: apt-get install dataset-fashion-mnist)");
-    throw std::runtime_error("--data: folder " + dir + " does not exist");
+    throw std::runtime_error("--data: folder " + dir + (std::filesystem::exists(dir) ? " is not a folder" : " does not exist"));
   }
   auto open = [&](const char* prefix) {
-    return std::make_shared<data::FashionMNIST>(data::FashionMNIST::from_files(
-        find_file(dir, std::string(prefix) + "-images-idx3-ubyte"), find_file(dir, std::string(prefix) + "-labels-idx1-ubyte"),
-        {.flatten = true}));
+    const std::string labels = find_file(dir, std::string(prefix) + "-labels-idx1-ubyte");
+    auto set = std::make_shared<data::FashionMNIST>(
+        data::FashionMNIST::from_files(find_file(dir, std::string(prefix) + "-images-idx3-ubyte"), labels, {.flatten = true}));
+    if (set->size() > 0) {
+      const auto* l = set->labels();
+      const auto [lo, hi] = std::minmax_element(l, l + set->size());
+      check_labels(labels, *lo, *hi, classes);
+    }
+    return set;
   };
   DataSource src{data::DatasetRef(open("train")), std::nullopt, "IDX images in " + dir};
   std::string t10k = dir + "/t10k-images-idx3-ubyte";
@@ -79,8 +96,14 @@ DataSource synthetic(int64_t n, const std::vector<int64_t>& shape, int64_t class
     Tensor y = ag::randint(0, k, {count}, {}, &g);
     Tensor noise = ag::empty({count, features});
     ag::normal_(noise, 0, 0.35, &g);
-    Tensor x = ag::zeros({count, features});
-    for (int64_t i = 0; i < count; ++i) x[i].copy_(prototypes[y[i].item<int64_t>()]);
+    // Row i is prototype y[i]: a plain copy per row (tensor ops per row took minutes for
+    // the largest counts --data synthetic accepts).
+    Tensor x = ag::empty({count, features});
+    const float* proto = prototypes.data_ptr<float>();
+    const int64_t* label = y.data_ptr<int64_t>();
+    float* rows = x.data_ptr<float>();
+    for (int64_t i = 0; i < count; ++i)
+      std::memcpy(rows + i * features, proto + label[i] * features, static_cast<size_t>(features) * sizeof(float));
     x = (x + noise).clamp(0.0, 1.0);
     if (classes == 0) y = ag::zeros({count}, kInt64);
     return data::DatasetRef(std::make_shared<data::TensorDataset>(std::vector<Tensor>{x, y}));
@@ -95,17 +118,18 @@ DataSource csv(const std::string& rest, int64_t classes) {
     label = rest.substr(c + 7);
   }
   data::CsvOptions o;
-  bool numeric = !label.empty() && label.find_first_not_of("-0123456789") == std::string::npos;
-  if (numeric) o.label_column = static_cast<int64_t>(std::stoll(label));
+  // A column index when the whole value is an integer, else a column name.
+  errno = 0;
+  char* end = nullptr;
+  const long long index = std::strtoll(label.c_str(), &end, 10);
+  const bool numeric = !label.empty() && *end == '\0' && label.find_first_not_of("-0123456789") == std::string::npos;
+  if (numeric && errno) throw std::runtime_error("--data csv:" + rest + ": label column index '" + label + "' is out of range");
+  if (numeric) o.label_column = static_cast<int64_t>(index);
   else o.label_column = label;
   if (classes == 0) o.label_dtype = kFloat32;
   auto table = data::read_csv(file, o);
-  if (classes > 0 && table.labels.numel() > 0) {
-    int64_t lo = table.labels.min().item<int64_t>(), hi = table.labels.max().item<int64_t>();
-    if (lo < 0 || hi >= classes)
-      throw std::runtime_error("--data " + file + ": labels range over [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                               "] but the model has " + std::to_string(classes) + " classes");
-  }
+  if (classes > 0 && table.labels.numel() > 0)
+    check_labels(file, table.labels.min().item<int64_t>(), table.labels.max().item<int64_t>(), classes);
   return DataSource{data::DatasetRef(std::make_shared<data::TensorDataset>(table.dataset())), std::nullopt, "CSV " + file};
 }
 
@@ -121,18 +145,25 @@ DataSource open_data(const std::string& spec, const std::vector<int64_t>& input_
       n = std::strtoll(rest.c_str(), &end, 10);
       if (*end || n <= 0 || n > (1 << 26)) throw std::runtime_error("--data synthetic: '" + rest + "' is not a sample count in 1..67108864");
     }
+    // Generating takes about four copies of the data; keep that near 1 GiB of float32
+    // so a large N fails here, saying why, rather than with an allocation failure later.
+    constexpr int64_t kMaxSyntheticValues = int64_t{1} << 26;
+    const int64_t per_example = numel(input_shape);
+    if (n > kMaxSyntheticValues / std::max<int64_t>(per_example, 1))
+      throw std::runtime_error("--data synthetic:" + rest + ": " + std::to_string(n) + " examples of " + std::to_string(per_example) +
+                               " features exceed the " + std::to_string(kMaxSyntheticValues) + " values synthetic data is limited to");
     return synthetic(n, input_shape, classes, seed);
   }
   DataSource src = [&] {
     if (kind == "fashion-mnist") {
       std::string dir = rest.empty() ? std::string(data::FashionMNIST::kDefaultRoot) : rest;
-      DataSource s = idx_folder(dir, rest.empty());
+      DataSource s = idx_folder(dir, rest.empty(), classes);
       s.description = "Fashion-MNIST (" + dir + ")";
       return s;
     }
     if (kind == "idx") {
       if (rest.empty()) throw std::runtime_error("--data idx: needs a folder (idx:DIR)");
-      return idx_folder(rest, false);
+      return idx_folder(rest, false, classes);
     }
     if (kind == "csv") {
       if (rest.empty()) throw std::runtime_error("--data csv: needs a file (csv:FILE[:label=COL])");
@@ -140,6 +171,7 @@ DataSource open_data(const std::string& spec, const std::vector<int64_t>& input_
     }
     throw std::runtime_error("--data: unknown source '" + spec + "' (fashion-mnist[:DIR], idx:DIR, csv:FILE[:label=COL], synthetic[:N])");
   }();
+  if (src.train->size() == 0) throw std::runtime_error("--data " + spec + ": the training set holds no examples");
   // Check one example against the model before training starts.
   data::Example e = src.train->get(0);
   if (e.fields.size() < 2) throw std::runtime_error("--data " + spec + ": examples need features and a label");

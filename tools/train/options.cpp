@@ -5,7 +5,9 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -22,14 +24,19 @@ struct Flag {
   bool is_switch = false;
 };
 
-int64_t to_int(const std::string& flag, const std::string& v, int64_t min) {
+int64_t to_int(const std::string& flag, const std::string& v, int64_t min, int64_t max = INT64_MAX) {
   errno = 0;
   char* end = nullptr;
   long long x = std::strtoll(v.c_str(), &end, 10);
   if (v.empty() || *end || errno) throw UsageError("--" + flag + ": '" + v + "' is not a whole number");
   if (x < min) throw UsageError("--" + flag + ": " + v + " is out of range (at least " + std::to_string(min) + ")");
+  if (x > max) throw UsageError("--" + flag + ": " + v + " is out of range (at most " + std::to_string(max) + ")");
   return x;
 }
+
+// More threads than this is a typo, not a machine: each one is an OS thread (and an
+// OpenBLAS buffer), and the system refuses long before a million of them.
+constexpr int64_t kMaxThreads = 1024;
 
 double to_real(const std::string& flag, const std::string& v, double min) {
   errno = 0;
@@ -53,9 +60,10 @@ std::string one_of(const std::string& flag, const std::string& v, std::initializ
   throw UsageError("--" + flag + ": '" + v + "' is not one of " + list);
 }
 
-#define AG_INT(NAME, FIELD, MIN, HELP) \
-  Flag{NAME, HELP, [](TrainOptions& o, const std::string& v) { o.FIELD = to_int(NAME, v, MIN); }, \
+#define AG_INT_RANGE(NAME, FIELD, MIN, MAX, HELP) \
+  Flag{NAME, HELP, [](TrainOptions& o, const std::string& v) { o.FIELD = static_cast<decltype(o.FIELD)>(to_int(NAME, v, MIN, MAX)); }, \
        [](const TrainOptions& o) { return std::to_string(o.FIELD); }}
+#define AG_INT(NAME, FIELD, MIN, HELP) AG_INT_RANGE(NAME, FIELD, MIN, INT64_MAX, HELP)
 #define AG_REAL(NAME, FIELD, MIN, HELP) \
   Flag{NAME, HELP, [](TrainOptions& o, const std::string& v) { o.FIELD = to_real(NAME, v, MIN); }, \
        [](const TrainOptions& o) { std::ostringstream s; s << o.FIELD; return s.str(); }}
@@ -83,7 +91,7 @@ const std::vector<Flag>& flags() {
       AG_TEXT("loss", loss, "cross-entropy | mse (default: cross-entropy; mse for the autoencoder)"),
       AG_SWITCH("no-shuffle", no_shuffle, true, "keep the data in file order"),
       AG_INT("seed", seed, 0, "seed of every random stream (init, shuffling, dropout)"),
-      AG_INT("threads", threads, 0, "threads per rank (0: cores / ranks on this node)"),
+      AG_INT_RANGE("threads", threads, 0, kMaxThreads, "threads per rank (0: cores / ranks on this node)"),
       AG_TEXT("checkpoint-dir", checkpoint_dir, "where checkpoints go (ckpt-STEP.agc); checked writable at start-up; a failed save stops the run, the previous checkpoint intact"),
       AG_INT("checkpoint-every", checkpoint_every, 0, "steps between checkpoints (0: each epoch end); a final one is always written"),
       AG_INT("keep", keep, 1, "checkpoints kept in --checkpoint-dir"),
@@ -117,6 +125,9 @@ std::string trim(const std::string& s) {
 
 // key = value lines; values may be "quoted", true/false for switches; # comments.
 void read_config(TrainOptions& o, const std::string& path) {
+  // A folder opens as a stream that reads nothing, which would pass for an empty file.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw UsageError("--config: '" + path + "' is a folder, not a file");
   std::ifstream in(path);
   if (!in) throw UsageError("--config: cannot read '" + path + "'");
   std::string line;

@@ -1,4 +1,6 @@
 // IDX reader: header validation against the file's length, then one bulk read.
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
@@ -86,12 +88,21 @@ IdxArray read_idx(const std::string& path) {
                " dimension sizes that start at byte 4");
   const size_t elem = idx_element_size(out.type);
   unsigned __int128 data_bytes = elem;
+  // The product of the non-zero sizes: a zero size makes the data empty, but a shape such
+  // as [0, 2^32-1, 2^32-1, 2^32-1] still cannot be a tensor (its element count is
+  // computed in int64 along the way).
+  unsigned __int128 nonzero_product = 1;
+  bool too_many = false;
   for (int d = 0; d < ndim; ++d) {
     const uint8_t* b = dims + 4 * d;
     const int64_t size = int64_t{b[0]} << 24 | int64_t{b[1]} << 16 | int64_t{b[2]} << 8 | b[3];
     out.shape.push_back(size);
     data_bytes *= static_cast<uint64_t>(size);
+    if (size > 0) nonzero_product *= static_cast<uint64_t>(size);
+    too_many = too_many || nonzero_product > static_cast<unsigned __int128>(INT64_MAX);
   }
+  if (too_many)
+    fail(path, "the header's shape " + to_string(out.shape) + " (at byte 4) has more elements than int64 can count");
   const uint64_t header_bytes = 4 + 4 * static_cast<uint64_t>(ndim);
   const unsigned __int128 total = header_bytes + data_bytes;
   const std::string declared = "the header declares " + std::string(type_name(out.type)) + to_string(out.shape) + " (" +
@@ -109,8 +120,21 @@ IdxArray read_idx(const std::string& path) {
                      " bytes (modulo 2^32)");
   }
   out.nbytes = static_cast<size_t>(data_bytes);
-  out.data = std::make_unique_for_overwrite<uint8_t[]>(out.nbytes == 0 ? 1 : out.nbytes);
-  got = file.read(out.data.get(), out.nbytes);
+  // A plain file's length was checked above, so its buffer is allocated at once. A gzip
+  // header can still claim up to 1032 times the compressed size; its buffer grows as the
+  // data actually arrives, so a lying header costs no more memory than the real data.
+  size_t capacity = file.compressed() ? std::min<size_t>(out.nbytes, size_t{1} << 20) : out.nbytes;
+  out.data = std::make_unique_for_overwrite<uint8_t[]>(capacity == 0 ? 1 : capacity);
+  got = 0;
+  for (;;) {
+    got += file.read(out.data.get() + got, capacity - got);
+    if (got < capacity || capacity == out.nbytes) break;
+    const size_t grown = std::min(out.nbytes, capacity * 2);
+    auto bigger = std::make_unique_for_overwrite<uint8_t[]>(grown);
+    std::memcpy(bigger.get(), out.data.get(), got);
+    out.data = std::move(bigger);
+    capacity = grown;
+  }
   if (got < out.nbytes)
     fail(path, declared + " but the data ends at byte " + std::to_string(header_bytes + got) + " (" + std::to_string(out.nbytes - got) +
                    " bytes missing)");

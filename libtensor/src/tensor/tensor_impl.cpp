@@ -1,4 +1,5 @@
 // Storage, TensorImpl, and Tensor's metadata and raw-data accessors.
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -12,12 +13,29 @@ namespace ag {
 
 namespace {
 constexpr size_t kAlignment = 64;  // a cache line, and what AVX-512 loads like
-}
+
+// Still a std::bad_alloc, but its message says how much was asked for, as PyTorch's
+// "DefaultCPUAllocator: can't allocate memory: you tried to allocate N bytes" does, so a
+// command-line user sees more than "std::bad_alloc".
+class TensorAllocationError : public std::bad_alloc {
+ public:
+  explicit TensorAllocationError(size_t n) {
+    std::ostringstream os;
+    os << "out of memory: cannot allocate " << n << " bytes (" << static_cast<double>(n) / (1 << 30) << " GiB) for a tensor";
+    message_ = os.str();
+  }
+  const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  std::string message_;
+};
+}  // namespace
 
 Storage::Storage(size_t n) : nbytes(n) {
+  if (n > SIZE_MAX - kAlignment) throw TensorAllocationError(n);  // the rounding below would wrap
   size_t rounded = (n + kAlignment - 1) / kAlignment * kAlignment;
   data = std::aligned_alloc(kAlignment, rounded ? rounded : kAlignment);
-  if (!data) throw std::bad_alloc();
+  if (!data) throw TensorAllocationError(n);
 }
 
 Storage::Storage(void* d, size_t n, std::shared_ptr<void> keep_alive)
