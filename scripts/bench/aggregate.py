@@ -130,7 +130,7 @@ def goals(rows):
         goal(f"checkpoint {m.split('_')[0]}: allgrad / PyTorch", ratio(fig("checkpoint", "allgrad", m), fig("checkpoint", "pytorch", m)), 1.5)
     for w, r in fair.items():
         rss = r.get("rss_MiB", {})
-        if "allgrad" in rss and "pytorch" in rss:
+        if "samples_per_s" in r and "allgrad" in rss and "pytorch" in rss:  # training runs
             # lower is better: the goal is allgrad <= 0.5 x PyTorch, i.e. PyTorch / allgrad >= 2
             goal(f"{w}: peak RSS PyTorch / allgrad", ratio(rss["pytorch"], rss["allgrad"]), 2.0)
     return out
