@@ -64,7 +64,8 @@ def ratio(a, b):
 
 
 METRICS = ("samples_per_s", "save_MBps", "load_MBps", "save_fsync_MBps", "rss_MiB")
-META_SKIP = set(METRICS) | {"workload", "mode", "side", "steps", "file_MB", "verified", "reps"}
+PHASES = ("save_capture_ms", "save_write_ms", "load_read_ms", "load_restore_ms")  # checkpoint_roundtrip's split
+META_SKIP = set(METRICS) | set(PHASES) | {"workload", "mode", "side", "steps", "file_MB", "verified", "reps"}
 
 
 def summarize_rows(records):
@@ -86,11 +87,17 @@ def summarize_rows(records):
                     row.setdefault(metric, OrderedDict())[s] = round(m, 1) if metric == "rss_MiB" else round(m)
             if metric in row:
                 fig = row[metric]
-                row[metric + "_ratio"] = OrderedDict(
+                ratios = OrderedDict(
                     (k, v) for k, v in (("allgrad/pytorch", ratio(fig.get("allgrad"), fig.get("pytorch"))),
                                         ("allgrad/limit", ratio(fig.get("allgrad"), fig.get("limit"))),
                                         ("pytorch/limit", ratio(fig.get("pytorch"), fig.get("limit"))))
                     if v is not None)
+                if ratios:
+                    row[metric + "_ratio"] = ratios
+        for p in PHASES:
+            m = median_of(by_side["allgrad"], p)
+            if m is not None:
+                row.setdefault("allgrad_phases_ms", OrderedDict())[p[:-3]] = round(m, 1)
         row["runs"] = {s: len(v) for s, v in by_side.items() if v}
         verified = [r["verified"] for r in recs if "verified" in r]
         if verified:
