@@ -5,7 +5,7 @@
 # medians (samples/s, MB/s, peak RSS) with their ratios, then each goal of the performance
 # issue as measured in the fair mode. Logs, raw records and a Markdown table stay in --out.
 #
-#   scripts/bench/vs-pytorch.sh            # full run, ~20 min on 2 cores
+#   scripts/bench/vs-pytorch.sh            # full run: 23 min on 2 cores at load 9-14
 #   scripts/bench/vs-pytorch.sh --quick    # smoke test: 1 run, 1 epoch, a few ConvNet steps
 #
 # Two modes per workload:
@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
     --epochs) epochs="$2"; shift ;;
     --build) build="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; echo "options: --quick, --runs N, --epochs N, --build DIR, --out DIR"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; echo "options: --quick, --runs N (rounds per workload), --epochs N (1-thread MLP runs), --build DIR, --out DIR"; exit 0 ;;
     *) echo "vs-pytorch.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
