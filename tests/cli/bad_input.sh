@@ -176,7 +176,7 @@ expect 2 "--epochs.*not a whole number"                               train "${S
 expect 2 "--max-steps.*-2.*out of range"                              train "${S[@]}" --max-steps -2
 expect 2 "--lr.*-1.*out of range"                                     train "${S[@]}" --lr -1
 expect 2 "--lr.*'1e999' is not a number"                              train "${S[@]}" --lr 1e999
-expect 1 "non-finite gradient at step 1"                              train "${S[@]}" --lr 1e300
+expect 1 "non-finite gradient at step 2"                              train "${S[@]}" --lr 1e300
 expect 2 "--threads.*-1.*out of range"                                train "${S[@]}" --threads -1
 expect 2 "--threads.*100000000.*out of range \(at most 1024\)"        train "${S[@]}" --threads 100000000
 expect 2 "--keep.*0.*out of range"                                    train "${S[@]}" --keep 0

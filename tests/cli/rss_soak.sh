@@ -12,6 +12,7 @@ STEPS=20000
 WARM=$((STEPS / 10))
 LIMIT_KIB=$((8 * 1024))
 
+: >run.out  # the loop below reads it before the run has opened it
 "$AG" train --model mlp:32,64,10 --data synthetic:2048 --batch-size 32 --epochs 100000 --max-steps "$STEPS" \
   --log-every $((STEPS / 40)) --threads 1 --eval-every 0 --checkpoint-dir ck --checkpoint-every $((STEPS / 10)) \
   --metrics m.jsonl >run.out 2>run.err &

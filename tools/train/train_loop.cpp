@@ -319,7 +319,7 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
       ++st.step;
       // ---- bookkeeping
       last_loss = loss.item();
-      if (!skip) {  // the epoch's mean loss is over the steps taken
+      if (!flags.nonfinite) {  // the epoch's mean loss is over the steps taken
         loss_sum += last_loss;
         ++loss_n;
       }
