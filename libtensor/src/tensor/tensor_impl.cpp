@@ -1,6 +1,4 @@
 // Storage, TensorImpl, and Tensor's metadata and raw-data accessors.
-#include <sys/mman.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -15,11 +13,6 @@ namespace ag {
 
 namespace {
 constexpr size_t kAlignment = 64;  // a cache line, and what AVX-512 loads like
-// Storages of at least one huge page are aligned to one and advised to use them: their
-// first touch then costs one fault per 2 MiB instead of one per 4 KiB, which under a
-// hypervisor is most of the time of, e.g., copying a loaded optimizer state into fresh
-// tensors. (PyTorch's CPU allocator does the same when THP_MEM_ALLOC_ENABLE is set.)
-constexpr size_t kHugePage = size_t{2} << 20;
 
 // Still a std::bad_alloc, but its message says how much was asked for, as PyTorch's
 // "DefaultCPUAllocator: can't allocate memory: you tried to allocate N bytes" does, so a
@@ -40,13 +33,6 @@ class TensorAllocationError : public std::bad_alloc {
 
 Storage::Storage(size_t n) : nbytes(n) {
   if (n > SIZE_MAX - kAlignment) throw TensorAllocationError(n);  // the rounding below would wrap
-  if (n >= kHugePage && n <= SIZE_MAX - kHugePage) {
-    size_t rounded = (n + kHugePage - 1) / kHugePage * kHugePage;
-    data = std::aligned_alloc(kHugePage, rounded);
-    if (!data) throw TensorAllocationError(n);
-    ::madvise(data, rounded, MADV_HUGEPAGE);  // a hint: without THP the memory works all the same
-    return;
-  }
   size_t rounded = (n + kAlignment - 1) / kAlignment * kAlignment;
   data = std::aligned_alloc(kAlignment, rounded ? rounded : kAlignment);
   if (!data) throw TensorAllocationError(n);
