@@ -242,3 +242,28 @@ TEST(OptimizerStateDict, LoadFailsOnTheFirstDifferenceAndChangesNothing) {
   opt.load_state_dict(good);  // the good dict still loads
   EXPECT_EQ(opt.state(0, 0).step, 3);
 }
+
+// Moments of parameters from 4 MiB up live on their own huge-page mappings
+// (long_lived_buffer.h): they must start at zero and load as copies like any other.
+TEST(OptimizerStateDict, LargeParametersStartAtZeroAndLoadAsCopies) {
+  const int64_t n = int64_t{3} << 20;  // 12 MiB of float32
+  ag::Tensor w = ag::zeros({n}).requires_grad_(true);
+  Adam opt(NamedTensors{{"w", w}}, {.lr = 0.1});
+  w.mutable_grad() = ag::full({n}, 2.0);
+  opt.step();
+  const ag::Tensor m = opt.state(0, 0).buffers[0];
+  ASSERT_TRUE(m.defined());
+  // exp_avg = (1 - beta1) * grad from zero: 0.2 in float32, on every element.
+  EXPECT_TRUE(m.equal(ag::full({n}, 0.2f))) << "first " << m.index({0}).item<float>() << ", last " << m.index({n - 1}).item<float>();
+
+  OptimizerStateDict sd = opt.state_dict();
+  ag::Tensor v = ag::zeros({n}).requires_grad_(true);
+  Adam other(NamedTensors{{"w", v}}, {.lr = 0.1});
+  other.load_state_dict(sd);
+  const ag::Tensor loaded = other.state(0, 0).buffers[0];
+  EXPECT_TRUE(loaded.equal(m));
+  EXPECT_NE(loaded.data_ptr(), sd.state.at("w").buffers.at("exp_avg").data_ptr());
+  w.mutable_grad() = ag::full({n}, -2.0);
+  opt.step();  // the source moves on; the loaded copy does not
+  EXPECT_TRUE(loaded.equal(ag::full({n}, 0.2f)));
+}

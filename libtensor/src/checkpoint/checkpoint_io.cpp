@@ -17,7 +17,7 @@
 #include "checkpoint/checkpoint_io.h"
 #include "checkpoint/crc32c.h"
 #include "checkpoint/format.h"
-#include "checkpoint/payload_buffer.h"
+#include "tensor/long_lived_buffer.h"
 
 #ifndef AG_VERSION_STRING
 #define AG_VERSION_STRING "unknown"
@@ -132,7 +132,7 @@ CheckpointMeta stamped(const CheckpointMeta& m) {
 Checkpoint parse_checkpoint_bytes(const void* data, size_t n, const std::string& name) {
   const auto* b = static_cast<const unsigned char*>(data);
   CheckpointHeader h = decode_header(b, n, n, name);
-  auto buffer = allocate_payload_buffer(h.payload_bytes);
+  auto buffer = detail::allocate_long_lived(h.payload_bytes);
   std::memcpy(buffer.get(), b + kHeaderBytes, h.payload_bytes);
   ReadFile::check_crc(h, crc32c(buffer.get(), h.payload_bytes), name);
   return parse_payload(buffer, h, name);
@@ -191,7 +191,7 @@ void save_checkpoint(const Checkpoint& ckpt, const std::string& path) {
 Checkpoint load_checkpoint(const std::string& path) {
   ReadFile f(path);
   CheckpointHeader h = f.header();
-  std::shared_ptr<void> buffer = allocate_payload_buffer(h.payload_bytes);
+  std::shared_ptr<void> buffer = detail::allocate_long_lived(h.payload_bytes);
   f.read_payload_checked(h, static_cast<char*>(buffer.get()));
   return parse_payload(buffer, h, path);
 }

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "ag/grad_mode.h"
+#include "tensor/long_lived_buffer.h"
 
 namespace ag::optim {
 
@@ -85,7 +86,7 @@ const ParamState& Optimizer::state(size_t group, size_t index) const {
 
 Tensor& Optimizer::zeros_buffer(ParamState& st, size_t slot, const Tensor& param) {
   Tensor& b = st.buffers[slot];
-  if (!b.defined()) b = zeros(param.sizes(), dtype(param.dtype()));
+  if (!b.defined()) b = detail::zeros_long_lived(param.sizes(), param.dtype());  // lives as long as the optimizer
   return b;
 }
 

@@ -8,6 +8,7 @@
 
 #include "ag/grad_mode.h"
 #include "ag/optim/optimizer.h"
+#include "tensor/long_lived_buffer.h"
 
 namespace ag::optim {
 
@@ -94,7 +95,7 @@ void Optimizer::load_state_dict(const OptimizerStateDict& sd) {
       if (!t.is_floating_point()) fail(what + " has dtype " + dtype_name(t.dtype()) + ", expected a floating point tensor");
       if (t.sizes() != p.sizes())
         fail(what + " has shape " + to_string(t.sizes()) + " but the parameter has shape " + to_string(p.sizes()));
-      Tensor copy = empty(p.sizes(), dtype(p.dtype()));
+      Tensor copy = detail::zeros_long_lived(p.sizes(), p.dtype());  // huge pages: see long_lived_buffer.h
       copy.copy_(t);
       st.buffers[static_cast<size_t>(slot_it - buffer_names_.begin())] = std::move(copy);
     }

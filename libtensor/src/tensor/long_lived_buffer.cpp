@@ -1,19 +1,20 @@
-// allocate_payload_buffer: aligned heap memory, or huge-page mmap for large payloads.
-#include "checkpoint/payload_buffer.h"
+// allocate_long_lived: aligned heap memory, or a huge-page mapping for large buffers.
+#include "tensor/long_lived_buffer.h"
 
 #include <sys/mman.h>
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
-namespace ag::checkpoint {
+namespace ag::detail {
 
 namespace {
 constexpr size_t kHugePage = size_t{2} << 20;
 }
 
-std::shared_ptr<void> allocate_payload_buffer(size_t n) {
+std::shared_ptr<void> allocate_long_lived(size_t n) {
   if (n < kHugePageThreshold) {
     void* p = std::aligned_alloc(64, (n + 63) / 64 * 64 + 64);
     if (!p) throw std::bad_alloc();
@@ -34,4 +35,12 @@ std::shared_ptr<void> allocate_payload_buffer(size_t n) {
   return std::shared_ptr<void>(p, [len](void* q) { ::munmap(q, len); });
 }
 
-}  // namespace ag::checkpoint
+Tensor zeros_long_lived(const Dims& shape, ScalarType dtype) {
+  size_t n = static_cast<size_t>(numel_of(shape)) * element_size(dtype);
+  std::shared_ptr<void> memory = allocate_long_lived(n);
+  if (n < kHugePageThreshold) std::memset(memory.get(), 0, n);  // a fresh mapping reads as zeros already
+  void* p = memory.get();
+  return from_blob(p, shape, dtype, std::move(memory));
+}
+
+}  // namespace ag::detail
