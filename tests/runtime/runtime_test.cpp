@@ -11,8 +11,9 @@ TEST(Runtime, ThreadSettingCoversBlasAndOwnLoops) {
   EXPECT_GE(before, 1);
   ag::set_num_threads(2);
   EXPECT_EQ(ag::get_num_threads(), 2);
-  // The pool must give the same answer as one thread on a reduction-sized input.
-  auto x = ag::arange(0, 1 << 20, 1, ag::kFloat64);
+  // The pool must give the same answer as one thread on an input large enough to
+  // be split (twice kernels::kParallelGrain and more).
+  auto x = ag::arange(0, 1 << 22, 1, ag::kFloat64);
   double two = (x * 3.0).sum().item();
   ag::set_num_threads(1);
   double one = (x * 3.0).sum().item();

@@ -19,8 +19,13 @@ inline void parallel_for(int64_t n, int64_t grain, F&& f) {
   parallel_for_impl(n, grain, std::function<void(int64_t, int64_t)>(std::forward<F>(f)));
 }
 
-/// Elements below which an elementwise loop stays on the calling thread.
-inline constexpr int64_t kParallelGrain = 32768;
+/// Elements below which an elementwise loop stays on the calling thread. Large on
+/// purpose: waking the pool costs tens of microseconds under a hypervisor, and its
+/// threads then compete with OpenBLAS's, which spin for a while after each gemm.
+/// With 2 threads, the MLP at batch 256 went from 279-301k to 316-319k samples/s
+/// when this rose from 32768 to 2^20 (its largest elementwise loops, 65k-200k
+/// elements, now stay on one thread); the ConvNet was within its noise.
+inline constexpr int64_t kParallelGrain = 1 << 20;
 
 void resize_pool(int threads);
 void set_pool_flush_denormal(bool on);
