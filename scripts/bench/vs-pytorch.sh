@@ -5,7 +5,7 @@
 # medians (samples/s, MB/s, peak RSS) with their ratios, then each goal of the performance
 # issue as measured in the fair mode. Logs, raw records and a Markdown table stay in --out.
 #
-#   scripts/bench/vs-pytorch.sh            # full run: 23 min on 2 cores at load 9-14
+#   scripts/bench/vs-pytorch.sh            # full run: 6 min on 2 idle cores, 23 min at load 9-14
 #   scripts/bench/vs-pytorch.sh --quick    # smoke test: 1 run, 1 epoch, a few ConvNet steps
 #
 # Two modes per workload:
