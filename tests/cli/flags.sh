@@ -46,7 +46,7 @@ TOML
 run "$AG" train --config run.toml --lr 0.05
 expect_ok "train --config run.toml --lr 0.05"
 contains "$OUT" "mlp:784,16,10 on synthetic, 300 examples" "config: model and data"
-contains "$OUT" "1 rank × 1 threads, 50 per rank per step, sgd lr 0.05," "config: batch size and optimizer, --lr overriding"
+contains "$OUT" "1 rank × 1 thread, 50 per rank per step, sgd lr 0.05," "config: batch size and optimizer, --lr overriding"
 contains "$OUT" "done: 18 steps" "config: 3 epochs of 6 steps"
 PY=$(find_python json)
 check_json() {  # check_json CHECKPOINT PYTHON-EXPRESSION over m (meta) and opt (optimizer scalars)

@@ -239,8 +239,9 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
     for (const auto& [n, t] : st.model->named_buffers()) buffers.emplace_back(n, t);
     ddp = std::make_unique<dist::DistributedDataParallel>(params, buffers, comm_ptr);
   }
+  const int threads = get_num_threads();
   say("allgrad " + std::string(allgrad_version()) + ": " + info.spec + " on " + src.description + ", " +
-      std::to_string(world) + (world > 1 ? " ranks × " : " rank × ") + std::to_string(get_num_threads()) + " threads, " +
+      std::to_string(world) + (world > 1 ? " ranks × " : " rank × ") + std::to_string(threads) + (threads > 1 ? " threads, " : " thread, ") +
       std::to_string(o.batch_size) + " per rank per step, " + o.optimizer + " lr " + fmt("%g", o.lr) + ", " +
       (o.scheduler.empty() ? "none" : o.scheduler) + "; " + blas_report());
 
