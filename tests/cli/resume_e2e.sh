@@ -77,6 +77,12 @@ if [ -n "$MPIEXEC" ]; then
   expect_ok "diff of 2-rank uninterrupted and resumed checkpoints (must be bitwise equal)"
   run "$AG" inspect mfull/ckpt-000040.agc
   contains "$OUT" "world size 2" "2-rank checkpoint metadata"
+  # A 2-rank checkpoint resumed by one process: allowed, and said.
+  cp -r mpart mone
+  run "$AG" train "${LOUD[@]}" --checkpoint-dir mone --max-steps 48 --resume auto
+  expect_ok "2-rank checkpoint resumed on 1 rank" && contains "$OUT" "resumed from mone/ckpt-000040.agc at step 40" "1-rank resume"
+  contains "$OUT" "note: the checkpoint was written by 2 rank(s), this run has 1: the rest of the epoch is spread over the ranks of this run" \
+    "1-rank resume of a 2-rank checkpoint"
   # SIGTERM to mpirun reaches every rank: they agree on the step, save and say how to
   # resume (mpirun's own exit code is Open MPI's choice, so it is not checked).
   "${MPI[@]}" "$AG" train "${LONG[@]}" --checkpoint-dir msig >msig.out 2>msig.err &

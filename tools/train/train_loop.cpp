@@ -224,8 +224,13 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
     resume_from = resolve_checkpoint_path(o.resume);
   }
   if (!resume_from.empty()) {
-    restore(st, load_checkpoint(resume_from), resume_from);
+    Checkpoint c = load_checkpoint(resume_from);
+    restore(st, c, resume_from);
     say("resumed from " + resume_from + " at step " + std::to_string(st.step) + " (epoch " + std::to_string(st.epoch) + ")");
+    if (c.meta.world_size != world)  // allowed (e.g. the survivors of a lost host), but not the same run any more
+      say("note: the checkpoint was written by " + std::to_string(c.meta.world_size) + " rank(s), this run has " + std::to_string(world) +
+          ": the rest of the epoch is spread over the ranks of this run, and each step now averages " +
+          std::to_string(o.batch_size * world) + " samples instead of " + std::to_string(o.batch_size * c.meta.world_size));
   } else if (!o.init_weights.empty()) {
     StateDict w = init_weights_state(o.init_weights);
     load_module_state(*st.model, w);
