@@ -54,7 +54,13 @@ int run_checkpoint_tool(const std::string& cmd, const std::vector<std::string>& 
   if (pos.size() != 1 || format.empty() || output.empty())
     throw UsageError("usage: allgrad export FILE|DIR --format safetensors|npz -o OUT [--section NAME]");
   (void)err;
-  return export_checkpoint(pos[0], parse_export_format(format), output, out, section);
+  ExportFormat fmt;
+  try {
+    fmt = parse_export_format(format);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());  // a wrong flag value is a usage error (exit 2), like any other
+  }
+  return export_checkpoint(pos[0], fmt, output, out, section);
 }
 
 }  // namespace ag::tools

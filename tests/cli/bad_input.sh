@@ -298,7 +298,7 @@ expect 2 "usage: allgrad diff A B"                                    diff
 expect 2 "--atol: '-1'"                                               diff "$C" "$C" --atol -1
 # diff answers "different" with 1, so a file it cannot read must not look like that.
 expect 2 "missing.agc"                                                diff "$C" missing.agc
-expect 1 "unknown format 'onnx'"                                      export "$C" --format onnx -o x.onnx
+expect 2 "unknown format 'onnx'"                                      export "$C" --format onnx -o x.onnx
 expect 2 "usage: allgrad export"                                      export "$C" --format npz
 expect 1 "no section 'nope'"                                          export "$C" --format npz -o x.npz --section nope
 expect 1 "/proc/x/y.npz"                                              export "$C" --format npz -o /proc/x/y.npz
