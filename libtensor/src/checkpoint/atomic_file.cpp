@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "checkpoint/format.h"
+#include "checkpoint/retired_file.h"
 
 namespace ag::checkpoint {
 
@@ -99,9 +100,17 @@ void AtomicFile::commit() {
   int rc = ::close(fd_);
   fd_ = -1;
   if (rc != 0) fail_os("close", errno);
-  if (::rename(temp_.c_str(), target_.c_str()) != 0)
-    fail(target_, "cannot rename temporary file '" + temp_ + "' over it: " + std::strerror(errno));
+  // The file being replaced keeps a hidden name, so the rename does not free it
+  // on this thread (Note [Retired files]); without the link the rename still works.
+  std::string retired = retired_name_for(target_);
+  bool keeps_old = ::link(target_.c_str(), retired.c_str()) == 0;
+  if (::rename(temp_.c_str(), target_.c_str()) != 0) {
+    int err = errno;
+    if (keeps_old) ::unlink(retired.c_str());
+    fail(target_, "cannot rename temporary file '" + temp_ + "' over it: " + std::strerror(err));
+  }
   committed_ = true;
+  if (keeps_old) unlink_in_background(retired);
   fsync_dir(parent_dir(target_), target_);
 }
 

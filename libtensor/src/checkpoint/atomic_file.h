@@ -35,7 +35,8 @@ class AtomicFile {
   void preallocate(uint64_t n);
   /// Writes all `n` bytes at `offset` (pwrite, retried on short writes).
   void write_at(const void* data, size_t n, uint64_t offset);
-  /// fsync, close, rename over the target, fsync the directory.
+  /// fsync, close, rename over the target, fsync the directory. A file it
+  /// replaces is released in the background (Note [Retired files]).
   void commit();
 
  private:

@@ -15,6 +15,7 @@
 #include "checkpoint/atomic_file.h"
 #include "checkpoint/checkpoint_io.h"
 #include "checkpoint/format.h"
+#include "checkpoint/retired_file.h"
 
 namespace ag {
 
@@ -98,13 +99,20 @@ std::string CheckpointDir::save(const Checkpoint& ckpt) const {
   // The new file is durable (Note [Atomic save]); only now may older ones go.
   std::vector<Entry> all = list();
   if (keep_ > 0 && all.size() > static_cast<size_t>(keep_)) {
-    for (size_t i = 0; i + static_cast<size_t>(keep_) < all.size(); ++i)
-      if (all[i].path != path && ::unlink(all[i].path.c_str()) != 0 && errno != ENOENT)
+    for (size_t i = 0; i + static_cast<size_t>(keep_) < all.size(); ++i) {
+      if (all[i].path == path) continue;
+      // Out of sight now, its storage freed in the background (Note [Retired files]).
+      std::string retired = retired_name_for(all[i].path);
+      if (::rename(all[i].path.c_str(), retired.c_str()) == 0) unlink_in_background(retired);
+      else if (errno != ENOENT && ::unlink(all[i].path.c_str()) != 0 && errno != ENOENT)
         warn("cannot delete old checkpoint '" + all[i].path + "': " + std::strerror(errno));
+    }
   }
-  for (const std::string& name : names_in(dir_))
-    if (is_temp_name(name) && step_of(name.substr(1, name.find(".tmp-") - 1)) >= 0)
-      ::unlink(join(dir_, name).c_str());  // left by an interrupted save; one writer per directory
+  // Left by an interrupted save or a process that exited before releasing them; one writer per directory.
+  for (const std::string& name : names_in(dir_)) {
+    if (is_temp_name(name) && step_of(name.substr(1, name.find(".tmp-") - 1)) >= 0) ::unlink(join(dir_, name).c_str());
+    if (step_of(retired_base(name)) >= 0) unlink_in_background(join(dir_, name));
+  }
   return path;
 }
 
