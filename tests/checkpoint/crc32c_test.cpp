@@ -57,8 +57,30 @@ TEST(Crc32c, HardwareMatchesTableOnEveryLengthAndAlignment) {
   for (size_t len : lengths)
     for (size_t off : {0, 1, 3, 5}) {
       if (off + len > buf.size()) continue;
-      EXPECT_EQ(crc32c(buf.data() + off, len), crc32c_portable(buf.data() + off, len)) << "len " << len << " off " << off;
+      EXPECT_EQ(ag::checkpoint::crc32c_sse42(buf.data() + off, len), crc32c_portable(buf.data() + off, len))
+          << "len " << len << " off " << off;
     }
+}
+
+// Note [CRC-32C by folding]: from 1 KiB up crc32c() folds with AVX-512 when the
+// CPU has it. Lengths around its steps (256-byte loop, 64- and 16-byte tails,
+// the bytes after the last block) and a non-zero starting CRC, which goes into
+// the first four bytes.
+TEST(Crc32c, FoldingMatchesTableOnEveryLengthAlignmentAndStart) {
+  if (std::string(ag::checkpoint::crc32c_path()) != "avx512-vpclmulqdq")
+    GTEST_SKIP() << "crc32c() does not fold on this CPU (" << ag::checkpoint::crc32c_path() << ")";
+  std::mt19937 rng(7);
+  std::vector<unsigned char> buf(200000);
+  for (auto& b : buf) b = static_cast<unsigned char>(rng());
+  std::vector<size_t> lengths = {1023, 1024, 1025, 1039, 1040, 1087, 1088, 1089, 1279, 1280, 1281, 1295,
+                                 1296, 1343, 1344, 1345, 2047, 2048, 4096 + 255, 65536 + 77, 199990};
+  for (size_t len : lengths)
+    for (size_t off : {0, 1, 3, 8})
+      for (uint32_t start : {0u, 0xDEADBEEFu, 0xFFFFFFFFu}) {
+        if (off + len > buf.size()) continue;
+        EXPECT_EQ(crc32c(buf.data() + off, len, start), crc32c_portable(buf.data() + off, len, start))
+            << "len " << len << " off " << off << " start " << start;
+      }
 }
 
 TEST(Crc32c, ContinuesAcrossPieces) {
