@@ -191,21 +191,34 @@ TEST_F(CheckpointCorruption, GarbageInnerLengthsWithAValidCrc) {
 
 TEST_F(CheckpointCorruption, EveryPayloadOffsetOverwrittenWithAValidCrc) {
   // Overwrite 4 bytes at every payload offset with several patterns: the load
-  // either succeeds (the bytes were tensor data) or fails cleanly.
+  // either succeeds (the bytes were tensor data) or fails cleanly, and the same
+  // way from memory (parse_checkpoint_bytes) as streamed from the file
+  // (load_checkpoint, Note [Streamed load]).
   const uint32_t patterns[] = {0xFFFFFFFFu, 0x7FFFFFFFu, 0x00000000u, 0x80000001u};
   int failures = 0;
   for (size_t at = 64; at + 4 <= good_.size(); ++at)
     for (uint32_t p : patterns) {
       std::string b = forged(at, p, 4);
       if (b == good_) continue;
+      std::string from_memory = "loaded", from_file = "loaded";
       try {
         ag::checkpoint::parse_checkpoint_bytes(b.data(), b.size(), "forged.agc");
       } catch (const CheckpointError& e) {
         ++failures;
         EXPECT_EQ(e.path(), "forged.agc");
+        from_memory = e.reason();
       } catch (const std::exception& e) {
         ADD_FAILURE() << "offset " << at << ": not a CheckpointError: " << e.what();
       }
+      write_bytes(bad_path_, b);
+      try {
+        load_checkpoint(bad_path_);
+      } catch (const CheckpointError& e) {
+        from_file = e.reason();
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "offset " << at << ": not a CheckpointError from the file: " << e.what();
+      }
+      EXPECT_EQ(from_file, from_memory) << "offset " << at << " pattern " << p;
     }
   EXPECT_GT(failures, 100);
 }
@@ -227,4 +240,23 @@ TEST_F(CheckpointCorruption, NotAFile) {
                   "No such file");
   expect_mentions(expect_checkpoint_error([&] { load_checkpoint(dir_.path()); }, dir_.path()), "directory");
   EXPECT_FALSE(verify_checkpoint(dir_ / "missing.agc").ok);
+}
+
+// Large tensors are read straight from the file into their own memory, past the
+// reader's 64 KiB window (Note [Streamed load]); a flipped bit there, or in the
+// records after them, is still found by the CRC, and nothing is returned.
+TEST_F(CheckpointCorruption, BitFlipsInAndAfterLargeTensors) {
+  Checkpoint big = sample_checkpoint();
+  big.sections["model"].set_tensor("big", ag::arange(0, 3 << 20).to(ag::kFloat32).reshape({3, 1 << 20}));
+  big.sections["optimizer"].set_tensor("moment", ag::full({1 << 18}, 0.5f));
+  std::string path = dir_ / "big.agc";
+  save_checkpoint(big, path);
+  const std::string bytes = read_bytes(path);
+  Checkpoint back = load_checkpoint(path);
+  EXPECT_TRUE(ag::testing::bitwise_equal(back.section("model").get_tensor("big"), big.section("model").get_tensor("big")));
+  for (size_t at : {size_t{100000}, bytes.size() / 2, bytes.size() - 3000, bytes.size() - 20}) {
+    std::string b = bytes;
+    b[at] = static_cast<char>(b[at] ^ 0x10);
+    expect_mentions(rejected(b), "payload is corrupt");
+  }
 }

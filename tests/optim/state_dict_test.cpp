@@ -267,3 +267,35 @@ TEST(OptimizerStateDict, LargeParametersStartAtZeroAndLoadAsCopies) {
   opt.step();  // the source moves on; the loaded copy does not
   EXPECT_TRUE(loaded.equal(ag::full({n}, 0.2f)));
 }
+
+TEST(OptimizerStateDict, LoadingAnRvalueTakesTheBuffersOver) {
+  ag::Tensor w = ag::zeros({4, 3}).requires_grad_(true);
+  Adam opt(NamedTensors{{"w", w}}, {.lr = 0.1});
+  w.mutable_grad() = ag::full({4, 3}, 2.0);
+  opt.step();
+  OptimizerStateDict sd = opt.state_dict();
+  const void* exp_avg = sd.state.at("w").buffers.at("exp_avg").data_ptr();
+  // exp_avg_sq arrives as float64: it must be converted, so it is copied.
+  sd.state.at("w").buffers.at("exp_avg_sq") = sd.state.at("w").buffers.at("exp_avg_sq").to(ag::kFloat64);
+  const void* exp_avg_sq = sd.state.at("w").buffers.at("exp_avg_sq").data_ptr();
+
+  ag::Tensor v = w.detach().clone().requires_grad_(true);
+  Adam other(NamedTensors{{"v", v}}, {.lr = 0.1});
+  OptimizerStateDict renamed = sd;
+  renamed.param_groups[0].params = {"v"};
+  renamed.state = {{"v", sd.state.at("w")}};
+  other.load_state_dict(std::move(renamed));
+  const ag::optim::ParamState& st = other.state(0, 0);
+  EXPECT_EQ(st.buffers[0].data_ptr(), exp_avg) << "exp_avg was copied, not taken over";
+  EXPECT_NE(st.buffers[1].data_ptr(), exp_avg_sq);
+  EXPECT_EQ(st.buffers[1].dtype(), ag::kFloat32);
+  EXPECT_TRUE(st.buffers[0].equal(opt.state(0, 0).buffers[0]));
+  EXPECT_TRUE(st.buffers[1].equal(opt.state(0, 0).buffers[1]));
+
+  // Both then step the same: taking over changes where the state lives, not what it is.
+  v.mutable_grad() = ag::full({4, 3}, -1.0);
+  w.mutable_grad() = ag::full({4, 3}, -1.0);
+  other.step();
+  opt.step();
+  EXPECT_TRUE(v.equal(w));
+}

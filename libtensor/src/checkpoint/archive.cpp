@@ -16,6 +16,7 @@
 
 #include "checkpoint/format.h"
 #include "kernels/kernels.h"
+#include "tensor/long_lived_buffer.h"
 
 static_assert(std::endian::native == std::endian::little,
               "the checkpoint format is little-endian; a big-endian port must swap bytes in archive.cpp");
@@ -26,7 +27,6 @@ namespace ag::checkpoint {
 struct RecordIo {
   PayloadWriter* out = nullptr;
   PayloadReader* in = nullptr;
-  const std::shared_ptr<void>* owner = nullptr;
 };
 
 #define AG_RECORD_SAVE_LOAD                                  \
@@ -125,8 +125,7 @@ void put_string(OArchive& ar, const std::string& s, const std::string& what) {
 
 std::string get_string(IArchive& ar, PayloadReader& in, const std::string& what) {
   uint32_t n = get<uint32_t>(ar, in, what + " length");
-  const char* p = in.take(n, what);
-  return std::string(p, n);
+  return in.read_string(n, what);
 }
 
 // See Note [Record versions].
@@ -194,15 +193,22 @@ template <class A> void TensorRecord::load(A& ar, unsigned version) {
                  dtype_name(dtype));
   uint8_t pad = get<uint8_t>(ar, in, w + " padding count");
   if (pad >= kDataAlignment) in.fail_here(w + ": padding of " + std::to_string(pad) + " bytes (at most 63)");
-  in.take(pad, w + " padding");
+  char padding[kDataAlignment];
+  in.read_into(padding, pad, w + " padding");
   if (in.file_offset() % kDataAlignment != 0) in.fail_here(w + ": tensor data is not 64-byte aligned");
-  const char* data = in.take(nbytes, w + " data (" + to_string(shape) + " " + dtype_name(dtype) + ")");
+  const std::string data_what = w + " data (" + to_string(shape) + " " + dtype_name(dtype) + ")";
+  in.require(nbytes, data_what);  // before the allocation
+  // Each tensor its own memory, so an optimizer can take its moments over
+  // (Optimizer::load_state_dict) and the rest is freed once copied.
+  std::shared_ptr<void> memory = detail::allocate_long_lived(static_cast<size_t>(nbytes));
+  auto* data = static_cast<char*>(memory.get());
+  in.read_into(data, nbytes, data_what);
   if (dtype == kBool)
     for (uint64_t i = 0; i < nbytes; ++i)
       if (static_cast<unsigned char>(data[i]) > 1)
         fail(in.path(), w + ": bool value " + std::to_string(static_cast<unsigned char>(data[i])) + " at byte " +
                             std::to_string(in.file_offset() - nbytes + i));
-  *dst = from_blob(const_cast<char*>(data), shape, dtype, *io.owner);
+  *dst = from_blob(data, shape, dtype, std::move(memory));
 }
 
 template <class A> void StateDictRecord::save(A& ar, unsigned) const {
@@ -317,15 +323,15 @@ void write_payload(const CheckpointMeta& meta, const std::map<std::string, State
   for (const auto& [name, dict] : sections)
     if (name.empty()) throw std::invalid_argument("save_checkpoint: a section has an empty name");
   OArchive ar(out, kArchiveFlags);
-  ar << CheckpointRecord{&meta, &sections, nullptr, RecordIo{&out, nullptr, nullptr}};
+  ar << CheckpointRecord{&meta, &sections, nullptr, RecordIo{&out, nullptr}};
 }
 
-Checkpoint read_payload(PayloadReader& in, uint32_t archive_version, const std::shared_ptr<void>& owner) {
+Checkpoint read_payload(PayloadReader& in, uint32_t archive_version) {
   Checkpoint ckpt;
   try {
     IArchive ar(in, kArchiveFlags);
     ar.set_library_version(boost::serialization::library_version_type(static_cast<uint16_t>(archive_version)));
-    CheckpointRecord rec{nullptr, nullptr, &ckpt, RecordIo{nullptr, &in, &owner}};
+    CheckpointRecord rec{nullptr, nullptr, &ckpt, RecordIo{nullptr, &in}};
     ar >> rec;
   } catch (const boost::archive::archive_exception& e) {
     in.fail_here(std::string("malformed archive (Boost.Serialization: ") + e.what() + ")");

@@ -16,8 +16,8 @@ void write_payload(const CheckpointMeta& meta, const std::map<std::string, State
 
 /// Parses the payload `in` reads, written with Boost archive version
 /// `archive_version`. Every length is checked against in.remaining() before
-/// use; loaded tensors point into the payload memory, kept alive by `owner`.
-/// Malformed input throws CheckpointError with the byte offset.
-Checkpoint read_payload(PayloadReader& in, uint32_t archive_version, const std::shared_ptr<void>& owner);
+/// use; each loaded tensor owns its memory. Malformed input throws
+/// CheckpointError with the byte offset.
+Checkpoint read_payload(PayloadReader& in, uint32_t archive_version);
 
 }  // namespace ag::checkpoint

@@ -17,7 +17,6 @@
 #include "checkpoint/checkpoint_io.h"
 #include "checkpoint/crc32c.h"
 #include "checkpoint/format.h"
-#include "tensor/long_lived_buffer.h"
 
 #ifndef AG_VERSION_STRING
 #define AG_VERSION_STRING "unknown"
@@ -62,6 +61,7 @@ class ReadFile {
   ReadFile& operator=(const ReadFile&) = delete;
 
   uint64_t size() const { return size_; }
+  int fd() const { return fd_; }
 
   // Reads exactly n bytes at offset; a short read means the file changed under us.
   void read_at(void* dst, size_t n, uint64_t offset) const {
@@ -84,13 +84,13 @@ class ReadFile {
     return decode_header(b, avail, size_, path_);
   }
 
-  // Reads the payload into dst (or through a small buffer when dst is null) and checks its CRC.
-  void read_payload_checked(const CheckpointHeader& h, char* dst) const {
-    std::vector<char> bounce(dst ? 0 : std::min<uint64_t>(h.payload_bytes, kReadChunk));
+  // Reads the payload through a small buffer and checks its CRC.
+  void check_payload(const CheckpointHeader& h) const {
+    std::vector<char> bounce(std::min<uint64_t>(h.payload_bytes, kReadChunk));
     uint32_t crc = 0;
     for (uint64_t done = 0; done < h.payload_bytes;) {
       size_t n = static_cast<size_t>(std::min<uint64_t>(kReadChunk, h.payload_bytes - done));
-      char* p = dst ? dst + done : bounce.data();
+      char* p = bounce.data();
       read_at(p, n, kHeaderBytes + done);
       crc = crc32c(p, n, crc);
       done += n;
@@ -113,11 +113,6 @@ class ReadFile {
   uint64_t size_ = 0;
 };
 
-Checkpoint parse_payload(const std::shared_ptr<void>& buffer, const CheckpointHeader& h, const std::string& path) {
-  PayloadReader in(static_cast<const char*>(buffer.get()), h.payload_bytes, kHeaderBytes, path);
-  return read_payload(in, h.archive_version, buffer);
-}
-
 CheckpointMeta stamped(const CheckpointMeta& m) {
   CheckpointMeta out = m;
   if (out.allgrad_version.empty()) out.allgrad_version = allgrad_version();
@@ -132,16 +127,15 @@ CheckpointMeta stamped(const CheckpointMeta& m) {
 Checkpoint parse_checkpoint_bytes(const void* data, size_t n, const std::string& name) {
   const auto* b = static_cast<const unsigned char*>(data);
   CheckpointHeader h = decode_header(b, n, n, name);
-  auto buffer = detail::allocate_long_lived(h.payload_bytes);
-  std::memcpy(buffer.get(), b + kHeaderBytes, h.payload_bytes);
-  ReadFile::check_crc(h, crc32c(buffer.get(), h.payload_bytes), name);
-  return parse_payload(buffer, h, name);
+  ReadFile::check_crc(h, crc32c(b + kHeaderBytes, h.payload_bytes), name);
+  PayloadReader in(reinterpret_cast<const char*>(b) + kHeaderBytes, h.payload_bytes, kHeaderBytes, name);
+  return read_payload(in, h.archive_version);
 }
 
 CheckpointHeader check_checkpoint_integrity(const std::string& path) {
   ReadFile f(path);
   CheckpointHeader h = f.header();
-  f.read_payload_checked(h, nullptr);
+  f.check_payload(h);
   return h;
 }
 
@@ -188,12 +182,27 @@ void save_checkpoint(const Checkpoint& ckpt, const std::string& path) {
   file.commit();
 }
 
+// Note [Streamed load]
+// The payload is parsed as it is read: tensor bytes go from the file straight
+// into each tensor's own memory (one copy, no payload-sized buffer to fill and
+// free), and the CRC runs over every byte as it arrives. So the bytes are
+// parsed before they are verified: the parser checks every length against what
+// the file holds before it allocates, and whatever goes wrong (a parse error
+// included), the rest of the payload is read and its CRC checked first, so a
+// corrupt file is reported as corrupt and never returned.
 Checkpoint load_checkpoint(const std::string& path) {
   ReadFile f(path);
   CheckpointHeader h = f.header();
-  std::shared_ptr<void> buffer = detail::allocate_long_lived(h.payload_bytes);
-  f.read_payload_checked(h, static_cast<char*>(buffer.get()));
-  return parse_payload(buffer, h, path);
+  PayloadReader in(f.fd(), h.payload_bytes, kHeaderBytes, path);
+  Checkpoint c;
+  try {
+    c = read_payload(in, h.archive_version);
+  } catch (...) {
+    ReadFile::check_crc(h, in.crc_of_everything(), path);
+    throw;
+  }
+  ReadFile::check_crc(h, in.crc_of_everything(), path);
+  return c;
 }
 
 CheckpointHeader read_checkpoint_header(const std::string& path) { return ReadFile(path).header(); }

@@ -20,7 +20,8 @@ namespace ag::checkpoint {
 //   36  u32 Boost archive version of the writer (newer ones are refused)
 //   40  reserved, zero         60  u32 CRC-32C of bytes 0..59
 // Inside the payload every tensor's raw bytes start at a file offset that is a
-// multiple of kDataAlignment, so loaded tensors can point into the read buffer.
+// multiple of kDataAlignment, so a tensor read from the file into aligned memory
+// and a file mapped into memory both keep tensor data aligned.
 inline constexpr size_t kHeaderBytes = 64;
 inline constexpr unsigned char kMagic[8] = {0x89, 'A', 'G', 'C', 'K', 'P', 'T', '\n'};
 inline constexpr size_t kDataAlignment = 64;

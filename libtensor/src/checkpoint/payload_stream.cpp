@@ -100,10 +100,23 @@ std::streamsize PayloadWriter::xsputn(const char* s, std::streamsize n) {
 
 void PayloadWriter::finish() { flush_buffer(); }
 
+namespace {
+// The window for the small pieces between tensors when reading a file.
+constexpr size_t kWindowBytes = size_t{64} << 10;
+// Tensor bytes are read and checksummed in pieces of this size, so the CRC
+// reads what read() has just written into the cache.
+constexpr size_t kReadChunk = size_t{1} << 20;
+}  // namespace
+
 PayloadReader::PayloadReader(const char* data, uint64_t n, uint64_t base_offset, std::string path)
-    : base_(base_offset), path_(std::move(path)) {
+    : size_(n), base_(base_offset), fetched_(n), path_(std::move(path)) {
   char* p = const_cast<char*>(data);  // the get area is only read
   setg(p, p, p + n);
+}
+
+PayloadReader::PayloadReader(int fd, uint64_t n, uint64_t base_offset, std::string path)
+    : fd_(fd), size_(n), base_(base_offset), window_(kWindowBytes), path_(std::move(path)) {
+  setg(window_.data(), window_.data(), window_.data());
 }
 
 void PayloadReader::fail_here(const std::string& what) const {
@@ -116,11 +129,52 @@ void PayloadReader::require(uint64_t n, const std::string& what) const {
               " remain in the file (truncated or corrupt)");
 }
 
-const char* PayloadReader::take(uint64_t n, const std::string& what) {
+void PayloadReader::fetch(char* dst, size_t n) {
+  uint64_t at = base_ + fetched_;
+  for (size_t done = 0; done < n;) {
+    ssize_t r = ::pread(fd_, dst + done, n - done, static_cast<off_t>(at + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) fail(path_, "read error at byte " + std::to_string(at + done) + ": " + std::strerror(errno));
+    if (r == 0) fail(path_, "file ended at byte " + std::to_string(at + done) + " while reading (it shrank during the read?)");
+    done += static_cast<size_t>(r);
+  }
+  crc_ = crc32c(dst, n, crc_);
+  fetched_ += n;
+}
+
+PayloadReader::int_type PayloadReader::underflow() {
+  if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+  if (fd_ < 0 || fetched_ == size_) return traits_type::eof();
+  size_t n = static_cast<size_t>(std::min<uint64_t>(window_.size(), size_ - fetched_));
+  fetch(window_.data(), n);
+  setg(window_.data(), window_.data(), window_.data() + n);
+  return traits_type::to_int_type(*gptr());
+}
+
+void PayloadReader::read_into(void* dst, uint64_t n, const std::string& what) {
   require(n, what);
-  char* p = gptr();
-  setg(eback(), p + n, egptr());  // not gbump: n may exceed INT_MAX
-  return p;
+  char* out = static_cast<char*>(dst);
+  uint64_t buffered = std::min<uint64_t>(n, static_cast<uint64_t>(egptr() - gptr()));
+  if (buffered > 0) std::memcpy(out, gptr(), buffered);
+  setg(eback(), gptr() + buffered, egptr());  // not gbump: n may exceed INT_MAX
+  for (uint64_t done = buffered; done < n;) {  // only reading a file gets here
+    size_t k = static_cast<size_t>(std::min<uint64_t>(kReadChunk, n - done));
+    fetch(out + done, k);
+    done += k;
+  }
+}
+
+std::string PayloadReader::read_string(uint64_t n, const std::string& what) {
+  require(n, what);
+  std::string s(n, '\0');
+  read_into(s.data(), n, what);
+  return s;
+}
+
+uint32_t PayloadReader::crc_of_everything() {
+  setg(eback(), egptr(), egptr());  // what the window holds was checksummed when it was read
+  while (fd_ >= 0 && fetched_ < size_) fetch(window_.data(), static_cast<size_t>(std::min<uint64_t>(window_.size(), size_ - fetched_)));
+  return crc_;
 }
 
 }  // namespace ag::checkpoint

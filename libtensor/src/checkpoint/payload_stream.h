@@ -45,28 +45,51 @@ class PayloadWriter : public std::streambuf {
   uint32_t crc_ = 0;
 };
 
-/// Reads a payload held in memory. The archive reads through the streambuf
-/// interface; the records ask require()/take() first, so every length is
+/// Reads a payload, from memory or straight from a file. The archive reads
+/// small pieces through the streambuf interface (from a small window when
+/// reading a file); tensor bytes go by read_into() from the file into the
+/// tensor's own memory. The records ask require() first, so every length is
 /// checked against the bytes that remain before anything is allocated.
+/// From a file, every byte passes through the CRC as it is read: the payload is
+/// parsed before it is verified, and load_checkpoint checks the CRC at the end
+/// (Note [Streamed load]).
 class PayloadReader : public std::streambuf {
  public:
   /// `data` holds `n` payload bytes that start at `base_offset` in file `path`.
   PayloadReader(const char* data, uint64_t n, uint64_t base_offset, std::string path);
+  /// The `n` payload bytes at `base_offset` of the open file `fd`, named `path`.
+  PayloadReader(int fd, uint64_t n, uint64_t base_offset, std::string path);
   /// File offset of the next byte.
-  uint64_t file_offset() const { return base_ + static_cast<uint64_t>(gptr() - eback()); }
+  uint64_t file_offset() const { return base_ + consumed(); }
   /// Bytes not yet read.
-  uint64_t remaining() const { return static_cast<uint64_t>(egptr() - gptr()); }
+  uint64_t remaining() const { return size_ - consumed(); }
   /// Throws CheckpointError unless `n` more bytes remain; `what` names what needs them.
   void require(uint64_t n, const std::string& what) const;
-  /// Returns the next `n` bytes in place and moves past them (after require).
-  const char* take(uint64_t n, const std::string& what);
+  /// Copies the next `n` bytes to `dst` and moves past them (after require).
+  void read_into(void* dst, uint64_t n, const std::string& what);
+  /// The next `n` bytes as a string (after require).
+  std::string read_string(uint64_t n, const std::string& what);
+  /// Reading a file: reads whatever is left unread (after an error, or trailing
+  /// bytes) and returns the CRC-32C of all the payload's bytes.
+  uint32_t crc_of_everything();
   /// The file, for messages.
   const std::string& path() const { return path_; }
   /// Throws CheckpointError "<what> at byte <file_offset>".
   [[noreturn]] void fail_here(const std::string& what) const;
 
+ protected:
+  int_type underflow() override;
+
  private:
-  uint64_t base_;
+  uint64_t consumed() const { return fetched_ - static_cast<uint64_t>(egptr() - gptr()); }
+  // Reads `n` bytes at payload offset fetched_ into dst, through the CRC.
+  void fetch(char* dst, size_t n);
+
+  int fd_ = -1;  // -1: the payload is in memory
+  uint64_t size_ = 0, base_ = 0;
+  uint64_t fetched_ = 0;  // bytes taken from the file (or all of them, in memory)
+  uint32_t crc_ = 0;
+  std::vector<char> window_;
   std::string path_;
 };
 

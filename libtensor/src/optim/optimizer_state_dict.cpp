@@ -33,7 +33,11 @@ OptimizerStateDict Optimizer::state_dict() const {
   return sd;
 }
 
-void Optimizer::load_state_dict(const OptimizerStateDict& sd) {
+void Optimizer::load_state_dict(const OptimizerStateDict& sd) { load_state(sd, false); }
+
+void Optimizer::load_state_dict(OptimizerStateDict&& sd) { load_state(sd, true); }
+
+void Optimizer::load_state(const OptimizerStateDict& sd, bool take_over) {
   NoGradGuard no_grad;
   const std::string where = type_ + ".load_state_dict: ";
   auto fail = [&](const std::string& what) { throw std::invalid_argument(where + what); };
@@ -95,9 +99,13 @@ void Optimizer::load_state_dict(const OptimizerStateDict& sd) {
       if (!t.is_floating_point()) fail(what + " has dtype " + dtype_name(t.dtype()) + ", expected a floating point tensor");
       if (t.sizes() != p.sizes())
         fail(what + " has shape " + to_string(t.sizes()) + " but the parameter has shape " + to_string(p.sizes()));
-      Tensor copy = detail::zeros_long_lived(p.sizes(), p.dtype());  // huge pages: see long_lived_buffer.h
-      copy.copy_(t);
-      st.buffers[static_cast<size_t>(slot_it - buffer_names_.begin())] = std::move(copy);
+      Tensor& slot = st.buffers[static_cast<size_t>(slot_it - buffer_names_.begin())];
+      if (take_over && t.dtype() == p.dtype() && t.is_contiguous() && !t.requires_grad()) {
+        slot = t;  // the caller gave the dict up: no copy (a fresh copy costs the kernel zeroing its pages too)
+      } else {
+        slot = detail::zeros_long_lived(p.sizes(), p.dtype());  // huge pages: see long_lived_buffer.h
+        slot.copy_(t);
+      }
     }
     if (st.step > 0)
       for (size_t slot : required_buffers(new_options[gi]))

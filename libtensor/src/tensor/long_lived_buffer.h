@@ -1,5 +1,5 @@
-// Memory for big buffers that live long: a checkpoint's payload (which then backs
-// the loaded tensors) and optimizer state.
+// Memory for big buffers that live long: optimizer state, and tensors loaded
+// from a checkpoint (whose moments an optimizer may take over).
 #pragma once
 #include <cstddef>
 #include <memory>
