@@ -286,7 +286,9 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
 
   nn::CrossEntropyLoss ce;
   auto t_start = Clock::now();
-  int64_t samples = 0, skipped = 0;
+  int64_t samples = 0;
+  // Counted over the whole run: a resumed run goes on from the checkpoint's count.
+  int64_t skipped = st.metrics.count("skipped_steps") ? static_cast<int64_t>(st.metrics["skipped_steps"]) : 0;
   double last_loss = NAN;
   std::optional<double> accuracy;
   bool stopped = false;
@@ -318,6 +320,7 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
         // Steps are numbered from 1 in messages, as in the log lines and checkpoint names.
         if (o.nan_policy == "abort") throw std::runtime_error(non_finite_report(comm, st.step + 1, bad, loss.item()));
         ++skipped;  // on every rank alike: they all saw the same agreement
+        st.metrics["skipped_steps"] = static_cast<double>(skipped);
       } else {
         st.optimizer->step();
         if (st.scheduler && !schedule.per_epoch) st.scheduler->step();
