@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <vector>
 
 #include "ag/checkpoint.h"
 #include "checkpoint/archive.h"
@@ -41,10 +40,6 @@ namespace checkpoint {
 
 namespace {
 
-// Chunk of the read loop: the CRC runs over each chunk right after read()
-// wrote it, while it is still in the L2 cache.
-constexpr size_t kReadChunk = size_t{1} << 20;
-
 class ReadFile {
  public:
   explicit ReadFile(const std::string& path) : path_(path) {
@@ -63,39 +58,11 @@ class ReadFile {
   uint64_t size() const { return size_; }
   int fd() const { return fd_; }
 
-  // Reads exactly n bytes at offset; a short read means the file changed under us.
-  void read_at(void* dst, size_t n, uint64_t offset) const {
-    char* p = static_cast<char*>(dst);
-    while (n > 0) {
-      ssize_t r = ::pread(fd_, p, n, static_cast<off_t>(offset));
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) fail(path_, "read error at byte " + std::to_string(offset) + ": " + std::strerror(errno));
-      if (r == 0) fail(path_, "file ended at byte " + std::to_string(offset) + " while reading (it shrank during the read?)");
-      p += r;
-      n -= static_cast<size_t>(r);
-      offset += static_cast<uint64_t>(r);
-    }
-  }
-
   CheckpointHeader header() const {
     unsigned char b[kHeaderBytes];
     size_t avail = static_cast<size_t>(std::min<uint64_t>(size_, kHeaderBytes));
-    read_at(b, avail, 0);
+    read_exact_at(fd_, b, avail, 0, path_);
     return decode_header(b, avail, size_, path_);
-  }
-
-  // Reads the payload through a small buffer and checks its CRC.
-  void check_payload(const CheckpointHeader& h) const {
-    std::vector<char> bounce(std::min<uint64_t>(h.payload_bytes, kReadChunk));
-    uint32_t crc = 0;
-    for (uint64_t done = 0; done < h.payload_bytes;) {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(kReadChunk, h.payload_bytes - done));
-      char* p = bounce.data();
-      read_at(p, n, kHeaderBytes + done);
-      crc = crc32c(p, n, crc);
-      done += n;
-    }
-    check_crc(h, crc, path_);
   }
 
   static void check_crc(const CheckpointHeader& h, uint32_t crc, const std::string& path) {
@@ -135,7 +102,8 @@ Checkpoint parse_checkpoint_bytes(const void* data, size_t n, const std::string&
 CheckpointHeader check_checkpoint_integrity(const std::string& path) {
   ReadFile f(path);
   CheckpointHeader h = f.header();
-  f.check_payload(h);
+  PayloadReader in(f.fd(), h.payload_bytes, kHeaderBytes, path);
+  ReadFile::check_crc(h, in.crc_of_everything(), path);
   return h;
 }
 

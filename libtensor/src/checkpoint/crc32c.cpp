@@ -210,15 +210,14 @@ const bool kFolding = detect_folding() && std::getenv("AG_CRC32C_NO_FOLDING") ==
 
 }  // namespace
 
-uint32_t crc32c(const void* data, size_t n, uint32_t crc) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  if (kFolding && n >= kFoldMin) return ~raw_fold(~crc, p, n);
-  return ~(kHardware ? raw_hw(~crc, p, n) : raw_portable(~crc, p, n));
-}
-
 uint32_t crc32c_sse42(const void* data, size_t n, uint32_t crc) {
   const auto* p = static_cast<const unsigned char*>(data);
   return ~(kHardware ? raw_hw(~crc, p, n) : raw_portable(~crc, p, n));
+}
+
+uint32_t crc32c(const void* data, size_t n, uint32_t crc) {
+  if (kFolding && n >= kFoldMin) return ~raw_fold(~crc, static_cast<const unsigned char*>(data), n);
+  return crc32c_sse42(data, n, crc);
 }
 
 const char* crc32c_path() { return kFolding ? "avx512-vpclmulqdq" : kHardware ? "sse4.2" : "table"; }

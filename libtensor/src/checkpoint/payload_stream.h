@@ -45,6 +45,11 @@ class PayloadWriter : public std::streambuf {
   uint32_t crc_ = 0;
 };
 
+/// Reads exactly `n` bytes of file `path` at `offset` (pread, retried on short
+/// reads and EINTR); a read error or an early end throws CheckpointError with
+/// the byte offset.
+void read_exact_at(int fd, void* dst, size_t n, uint64_t offset, const std::string& path);
+
 /// Reads a payload, from memory or straight from a file. The archive reads
 /// small pieces through the streambuf interface (from a small window when
 /// reading a file); tensor bytes go by read_into() from the file into the
@@ -70,7 +75,8 @@ class PayloadReader : public std::streambuf {
   /// The next `n` bytes as a string (after require).
   std::string read_string(uint64_t n, const std::string& what);
   /// Reading a file: reads whatever is left unread (after an error, or trailing
-  /// bytes) and returns the CRC-32C of all the payload's bytes.
+  /// bytes, or all of it when nothing was parsed) and returns the CRC-32C of
+  /// all the payload's bytes.
   uint32_t crc_of_everything();
   /// The file, for messages.
   const std::string& path() const { return path_; }
