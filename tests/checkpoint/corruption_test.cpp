@@ -260,3 +260,48 @@ TEST_F(CheckpointCorruption, BitFlipsInAndAfterLargeTensors) {
     expect_mentions(rejected(b), "payload is corrupt");
   }
 }
+
+// Note [Back-references]: a file may claim that Boost tracks tensor records,
+// then make a later tensor a reference to the first; Boost skips that record's
+// load(), and the entry must not come back undefined (found by the fuzzer).
+TEST_F(CheckpointCorruption, ARecordThatRefersBackToAnEarlierOne) {
+  Checkpoint c;
+  c.sections["model"].set_tensor("a", ag::full({2}, 1.0f));
+  c.sections["model"].set_tensor("b", ag::full({2}, 2.0f));
+  std::string path = dir_ / "two.agc";
+  save_checkpoint(c, path);
+  std::string b = read_bytes(path);
+  // Entry "a": its name, kind 0 (tensor), then the tensor class's first-use
+  // info: tracking byte 0 and version 1.
+  const std::string a_info = u32_prefixed("a") + std::string("\0\0\x01\0\0\0", 6);
+  size_t a = b.find(a_info);
+  ASSERT_NE(a, std::string::npos);
+  b[a + 6] = 1;  // tracked
+  // A tracked record carries an object id: 0, a new object. Four bytes fewer
+  // padding keep the tensor's data where it was.
+  size_t oid_at = a + a_info.size();
+  size_t pad_count_at = oid_at + 1 + 1 + 8 + 8;  // dtype, rank, one size, byte count
+  uint8_t pad = static_cast<uint8_t>(b[pad_count_at]);
+  ASSERT_GE(pad, 4);
+  b[pad_count_at] = static_cast<char>(pad - 4);
+  b.erase(pad_count_at + 1, 4);
+  b.insert(oid_at, std::string(4, '\0'));
+  // Entry "b" is the archive's last record: replace it by a reference to object 0.
+  const std::string b_entry = u32_prefixed("b") + std::string(1, '\0');
+  size_t b_at = b.find(b_entry);
+  ASSERT_NE(b_at, std::string::npos);
+  b.resize(b_at + b_entry.size());
+  b += std::string(4, '\0');
+  put_le(b, 24, b.size() - 64, 8);  // payload length
+  reseal(b);
+  std::string reason = rejected(b);
+  expect_mentions(reason, "section 'model' entry 'b'");
+  expect_mentions(reason, "refers back to an earlier record");
+
+  // The same bytes with a fresh object id (1) for "b" are a valid tracked tensor:
+  // the edit above is exactly a back-reference, not a broken file.
+  // (Its data is missing here, so the load fails later, on the data.)
+  b[b.size() - 4] = 1;
+  reseal(b);
+  EXPECT_EQ(rejected(b).find("refers back"), std::string::npos);
+}

@@ -29,7 +29,9 @@ struct RecordIo {
   PayloadReader* in = nullptr;
 };
 
+// `loaded` is set by load(); see Note [Back-references].
 #define AG_RECORD_SAVE_LOAD                                  \
+  bool loaded = false;                                         \
   template <class A> void save(A& ar, unsigned version) const; \
   template <class A> void load(A& ar, unsigned version);       \
   BOOST_SERIALIZATION_SPLIT_MEMBER()
@@ -136,6 +138,17 @@ template <class T> void check_version(PayloadReader& in, const char* record, uns
                  std::to_string(known) + ")");
 }
 
+// Note [Back-references]: the file, not this code, says whether Boost tracks
+// a record class (the tracking byte of the class's first record). A file that
+// claims tracking can then make a later record a reference to an earlier
+// object, and Boost skips load() for it: a tensor would stay undefined or a
+// section empty, with the CRC intact. allgrad never writes tracked records, so
+// a record whose load() did not run is refused where it was expected.
+template <class R> void read_record(IArchive& ar, R& rec, PayloadReader& in, const std::string& what) {
+  ar >> rec;
+  if (!rec.loaded) in.fail_here(what + ": the archive refers back to an earlier record instead of holding one");
+}
+
 // dtype codes in the file; independent of ScalarType's numbering.
 uint8_t dtype_code(ScalarType t) {
   switch (t) {
@@ -167,6 +180,7 @@ template <class A> void TensorRecord::load(A& ar, unsigned version) {
   PayloadReader& in = *io.in;
   const std::string& w = *what;
   check_version<TensorRecord>(in, "tensor", version);
+  loaded = true;
   uint8_t code = get<uint8_t>(ar, in, w + " dtype");
   static constexpr ScalarType kTypes[] = {kFloat32, kFloat64, kInt64, kBool};
   if (code >= 4) in.fail_here(w + ": unknown dtype code " + std::to_string(code) + " (0..3 are float32, float64, int64, bool)");
@@ -228,6 +242,7 @@ template <class A> void StateDictRecord::save(A& ar, unsigned) const {
 template <class A> void StateDictRecord::load(A& ar, unsigned version) {
   PayloadReader& in = *io.in;
   check_version<StateDictRecord>(in, "state dict", version);
+  loaded = true;
   uint32_t count = get<uint32_t>(ar, in, *what + " entry count");
   for (uint32_t i = 0; i < count; ++i) {
     std::string name = get_string(ar, in, *what + " entry name");
@@ -238,7 +253,7 @@ template <class A> void StateDictRecord::load(A& ar, unsigned version) {
       case static_cast<uint8_t>(StateKind::Tensor): {
         Tensor t;
         TensorRecord rec{nullptr, &t, &w, io};
-        ar >> rec;
+        read_record(ar, rec, in, w);
         dst->set(name, std::move(t));
         break;
       }
@@ -273,6 +288,7 @@ template <class A> void MetaRecord::save(A& ar, unsigned) const {
 template <class A> void MetaRecord::load(A& ar, unsigned version) {
   PayloadReader& in = *io.in;
   check_version<MetaRecord>(in, "metadata", version);
+  loaded = true;
   CheckpointMeta& m = *dst;
   m.allgrad_version = get_string(ar, in, "metadata: allgrad version");
   m.created_unix_ms = get<int64_t>(ar, in, "metadata: creation time");
@@ -307,15 +323,16 @@ template <class A> void CheckpointRecord::save(A& ar, unsigned) const {
 template <class A> void CheckpointRecord::load(A& ar, unsigned version) {
   PayloadReader& in = *io.in;
   check_version<CheckpointRecord>(in, "checkpoint", version);
+  loaded = true;
   MetaRecord meta{nullptr, &dst->meta, io};
-  ar >> meta;
+  read_record(ar, meta, in, "metadata");
   uint32_t count = get<uint32_t>(ar, in, "section count");
   for (uint32_t i = 0; i < count; ++i) {
     std::string name = get_string(ar, in, "section name");
     std::string what = "section '" + name + "'";
     if (dst->sections.count(name)) in.fail_here(what + " appears twice");
     StateDictRecord rec{nullptr, &dst->sections[name], &what, io};
-    ar >> rec;
+    read_record(ar, rec, in, what);
   }
 }
 
@@ -332,7 +349,7 @@ Checkpoint read_payload(PayloadReader& in, uint32_t archive_version) {
     IArchive ar(in, kArchiveFlags);
     ar.set_library_version(boost::serialization::library_version_type(static_cast<uint16_t>(archive_version)));
     CheckpointRecord rec{nullptr, nullptr, &ckpt, RecordIo{nullptr, &in}};
-    ar >> rec;
+    read_record(ar, rec, in, "checkpoint");
   } catch (const boost::archive::archive_exception& e) {
     in.fail_here(std::string("malformed archive (Boost.Serialization: ") + e.what() + ")");
   }
