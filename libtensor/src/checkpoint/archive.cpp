@@ -29,7 +29,7 @@ struct RecordIo {
   PayloadReader* in = nullptr;
 };
 
-// `loaded` is set by load(); see Note [Back-references].
+// `loaded` is set by load() (begin_load); see Note [Back-references].
 #define AG_RECORD_SAVE_LOAD                                  \
   bool loaded = false;                                         \
   template <class A> void save(A& ar, unsigned version) const; \
@@ -130,12 +130,14 @@ std::string get_string(IArchive& ar, PayloadReader& in, const std::string& what)
   return in.read_string(n, what);
 }
 
-// See Note [Record versions].
-template <class T> void check_version(PayloadReader& in, const char* record, unsigned version) {
+// The first thing every load() does: checks the record's version (Note
+// [Record versions]) and marks the record as read (Note [Back-references]).
+template <class T> void begin_load(T& rec, PayloadReader& in, const char* record, unsigned version) {
   const unsigned known = boost::serialization::version<T>::value;
   if (version == 0 || version > known)
     in.fail_here(std::string(record) + " record version " + std::to_string(version) + " is not one this allgrad reads (1.." +
                  std::to_string(known) + ")");
+  rec.loaded = true;
 }
 
 // Note [Back-references]: the file, not this code, says whether Boost tracks
@@ -179,8 +181,7 @@ template <class A> void TensorRecord::save(A& ar, unsigned) const {
 template <class A> void TensorRecord::load(A& ar, unsigned version) {
   PayloadReader& in = *io.in;
   const std::string& w = *what;
-  check_version<TensorRecord>(in, "tensor", version);
-  loaded = true;
+  begin_load(*this, in, "tensor", version);
   uint8_t code = get<uint8_t>(ar, in, w + " dtype");
   static constexpr ScalarType kTypes[] = {kFloat32, kFloat64, kInt64, kBool};
   if (code >= 4) in.fail_here(w + ": unknown dtype code " + std::to_string(code) + " (0..3 are float32, float64, int64, bool)");
@@ -241,8 +242,7 @@ template <class A> void StateDictRecord::save(A& ar, unsigned) const {
 
 template <class A> void StateDictRecord::load(A& ar, unsigned version) {
   PayloadReader& in = *io.in;
-  check_version<StateDictRecord>(in, "state dict", version);
-  loaded = true;
+  begin_load(*this, in, "state dict", version);
   uint32_t count = get<uint32_t>(ar, in, *what + " entry count");
   for (uint32_t i = 0; i < count; ++i) {
     std::string name = get_string(ar, in, *what + " entry name");
@@ -287,8 +287,7 @@ template <class A> void MetaRecord::save(A& ar, unsigned) const {
 
 template <class A> void MetaRecord::load(A& ar, unsigned version) {
   PayloadReader& in = *io.in;
-  check_version<MetaRecord>(in, "metadata", version);
-  loaded = true;
+  begin_load(*this, in, "metadata", version);
   CheckpointMeta& m = *dst;
   m.allgrad_version = get_string(ar, in, "metadata: allgrad version");
   m.created_unix_ms = get<int64_t>(ar, in, "metadata: creation time");
@@ -322,8 +321,7 @@ template <class A> void CheckpointRecord::save(A& ar, unsigned) const {
 
 template <class A> void CheckpointRecord::load(A& ar, unsigned version) {
   PayloadReader& in = *io.in;
-  check_version<CheckpointRecord>(in, "checkpoint", version);
-  loaded = true;
+  begin_load(*this, in, "checkpoint", version);
   MetaRecord meta{nullptr, &dst->meta, io};
   read_record(ar, meta, in, "metadata");
   uint32_t count = get<uint32_t>(ar, in, "section count");
