@@ -287,8 +287,12 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
   nn::CrossEntropyLoss ce;
   auto t_start = Clock::now();
   int64_t samples = 0;
-  // Counted over the whole run: a resumed run goes on from the checkpoint's count.
-  int64_t skipped = st.metrics.count("skipped_steps") ? static_cast<int64_t>(st.metrics["skipped_steps"]) : 0;
+  // Counted over the whole run in the metrics, so checkpoints keep it and a
+  // resumed run goes on from it; absent until a step is skipped.
+  auto skipped = [&st] {
+    auto it = st.metrics.find("skipped_steps");
+    return it == st.metrics.end() ? int64_t{0} : static_cast<int64_t>(it->second);
+  };
   double last_loss = NAN;
   std::optional<double> accuracy;
   bool stopped = false;
@@ -319,8 +323,7 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
       if (flags.nonfinite) {
         // Steps are numbered from 1 in messages, as in the log lines and checkpoint names.
         if (o.nan_policy == "abort") throw std::runtime_error(non_finite_report(comm, st.step + 1, bad, loss.item()));
-        ++skipped;  // on every rank alike: they all saw the same agreement
-        st.metrics["skipped_steps"] = static_cast<double>(skipped);
+        st.metrics["skipped_steps"] += 1;  // on every rank alike: they all saw the same agreement
       } else {
         st.optimizer->step();
         if (st.scheduler && !schedule.per_epoch) st.scheduler->step();
@@ -339,7 +342,7 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
       double lr = st.optimizer->param_groups()[0].lr();
       out.step(st.epoch, o.epochs, batch_index, batches, st.step, last_loss, lr, sps,
                sps > 0 ? static_cast<double>((batches - batch_index - 1) * o.batch_size * world) / sps : 0, o.log_every);
-      if (st.step % o.log_every == 0) out.metrics(st.step, st.epoch, last_loss, lr, sps, skipped);
+      if (st.step % o.log_every == 0) out.metrics(st.step, st.epoch, last_loss, lr, sps, skipped());
       ++batch_index;
       if (flags.stop || (o.max_steps >= 0 && st.step >= o.max_steps)) {
         stopped = flags.stop;
@@ -365,7 +368,7 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
           fmt("%.4f", st.metrics["loss"]) + (loss_kind == "cross-entropy" ? ", test accuracy " + fmt("%.4f", v) : ", test mse " + fmt("%.5f", v)));
       out.metrics(st.step, st.epoch, st.metrics["loss"], st.optimizer->param_groups()[0].lr(),
                   static_cast<double>(epoch_samples) / std::chrono::duration<double>(Clock::now() - t_epoch).count(),
-                  skipped, accuracy);
+                  skipped(), accuracy);
     }
     if (o.checkpoint_every == 0 && st.epoch < o.epochs) save(nullptr);
   }
@@ -375,7 +378,7 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
   std::string summary = "done: " + std::to_string(st.step) + " steps in " + fmt("%.1f", wall) + " s, " +
                         fmt("%.0f", wall > 0 ? static_cast<double>(samples) / wall : 0) + " samples/s";
   if (accuracy) summary += ", test accuracy " + fmt("%.4f", *accuracy);
-  if (skipped) summary += ", " + std::to_string(skipped) + (skipped == 1 ? " step" : " steps") + " skipped (non-finite gradients)";
+  if (int64_t n = skipped()) summary += ", " + std::to_string(n) + (n == 1 ? " step" : " steps") + " skipped (non-finite gradients)";
   if (!final_path.empty()) summary += "; checkpoint " + final_path;
   if (rank == 0) {
     std::printf("%s\n", summary.c_str());
