@@ -2,6 +2,7 @@
 // integers, OPTIONS comma-separated key=value pairs.
 #include "registry.h"
 
+#include <functional>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -74,48 +75,123 @@ void allow_options(const Spec& s, const std::string& text, std::initializer_list
   }
 }
 
+bool is_activation(const std::string& a) { return a == "relu" || a == "gelu" || a == "tanh" || a == "sigmoid"; }
+
+// One row per model: how its spec is written, what it allows, and how it is built.
+// `check` validates a parsed spec without allocating the model, so a spec can be
+// refused when the flags are parsed.
+struct ModelEntry {
+  const char* name;
+  const char* usage;
+  std::function<void(const Spec&, const std::string&)> check;
+  std::function<void(const Spec&, const std::string&, ModelInfo&)> build;
+};
+
+const std::vector<ModelEntry>& entries() {
+  static const std::vector<ModelEntry> table = {
+      {"mlp", "mlp:IN,H1,...,OUT[:dropout=P,act=relu|gelu|tanh|sigmoid]",
+       [](const Spec& s, const std::string& text) {
+         allow_options(s, text, {"dropout", "act"});
+         if (s.args.size() < 2) bad(text, "mlp needs at least an input and an output size");
+         double p = option_real(s, text, "dropout", 0);
+         if (!(p >= 0 && p < 1)) bad(text, "dropout=" + s.options.at("dropout") + " is not in [0, 1)");
+         if (s.options.count("act") && !is_activation(s.options.at("act")))
+           bad(text, "act=" + s.options.at("act") + " is not relu, gelu, tanh or sigmoid");
+       },
+       [](const Spec& s, const std::string& text, ModelInfo& info) {
+         auto act = s.options.count("act") ? s.options.at("act") : std::string("relu");
+         try {
+           info.module = mlp(s.args, act, option_real(s, text, "dropout", 0));
+         } catch (const std::invalid_argument& e) {
+           bad(text, e.what());
+         }
+         info.input_shape = {s.args.front()};
+         info.classes = s.args.back();
+       }},
+      {"autoencoder", "autoencoder:IN,HIDDEN",
+       [](const Spec& s, const std::string& text) {
+         allow_options(s, text, {});
+         if (s.args.size() != 2) bad(text, "autoencoder takes IN,HIDDEN");
+       },
+       [](const Spec& s, const std::string&, ModelInfo& info) {
+         info.module = std::make_shared<MultilayerPerceptron>(s.args[0], s.args[1]);
+         info.input_shape = {s.args[0]};
+         info.default_loss = "mse";
+       }},
+      {"logreg", "logreg:IN,OUT",
+       [](const Spec& s, const std::string& text) {
+         allow_options(s, text, {});
+         if (s.args.size() != 2) bad(text, "logreg takes IN,OUT");
+       },
+       [](const Spec& s, const std::string&, ModelInfo& info) {
+         info.module = std::make_shared<nn::Linear>(s.args[0], s.args[1]);
+         info.input_shape = {s.args[0]};
+         info.classes = s.args[1];
+       }},
+      {"convnet", "convnet[:CLASSES]",
+       [](const Spec& s, const std::string& text) {
+         allow_options(s, text, {});
+         if (s.args.size() > 1) bad(text, "convnet takes at most the class count");
+       },
+       [](const Spec& s, const std::string&, ModelInfo& info) {
+         info.classes = s.args.empty() ? 10 : s.args[0];
+         info.module = conv_net(info.classes);
+         info.input_shape = {1, 28, 28};
+       }},
+  };
+  return table;
+}
+
+const ModelEntry& entry_for(const Spec& s, const std::string& text) {
+  for (const ModelEntry& e : entries())
+    if (s.name == e.name) return e;
+  bad(text, "unknown model '" + s.name + "'");
+}
+
+// The spec with what goes without saying left out (act=relu, dropout=0, convnet's 10
+// classes) and options in name order, so two spellings of one model compare equal.
+std::string canonical(const Spec& s) {
+  std::string out = s.name;
+  bool default_args = s.name == "convnet" && s.args.size() == 1 && s.args[0] == 10;
+  if (!s.args.empty() && !default_args) {
+    out += ':';
+    for (size_t i = 0; i < s.args.size(); ++i) {
+      if (i) out += ',';
+      out += std::to_string(s.args[i]);
+    }
+  }
+  std::string opts;
+  for (const auto& [k, v] : s.options) {  // std::map: name order
+    if (k == "act" && v == "relu") continue;
+    if (k == "dropout" && std::strtod(v.c_str(), nullptr) == 0) continue;
+    if (!opts.empty()) opts += ',';
+    opts += k + "=" + v;
+  }
+  if (!opts.empty()) out += ":" + opts;
+  return out;
+}
+
 }  // namespace
 
 std::string model_specs_help() {
-  return "mlp:IN,H1,...,OUT[:dropout=P,act=relu|gelu|tanh|sigmoid], autoencoder:IN,HIDDEN, logreg:IN,OUT, convnet[:CLASSES]";
+  std::string out;
+  for (const ModelEntry& e : entries()) out += (out.empty() ? "" : ", ") + std::string(e.usage);
+  return out;
+}
+
+std::string check_model_spec(const std::string& text) {
+  Spec s = parse(text);
+  entry_for(s, text).check(s, text);
+  return canonical(s);
 }
 
 ModelInfo build_model(const std::string& text) {
   Spec s = parse(text);
+  const ModelEntry& e = entry_for(s, text);
+  e.check(s, text);
   ModelInfo info;
-  info.spec = text;
-  if (s.name == "mlp") {
-    allow_options(s, text, {"dropout", "act"});
-    if (s.args.size() < 2) bad(text, "mlp needs at least an input and an output size");
-    auto act = s.options.count("act") ? s.options.at("act") : std::string("relu");
-    try {
-      info.module = mlp(s.args, act, option_real(s, text, "dropout", 0));
-    } catch (const std::invalid_argument& e) {
-      bad(text, e.what());
-    }
-    info.input_shape = {s.args.front()};
-    info.classes = s.args.back();
-  } else if (s.name == "autoencoder") {
-    allow_options(s, text, {});
-    if (s.args.size() != 2) bad(text, "autoencoder takes IN,HIDDEN");
-    info.module = std::make_shared<MultilayerPerceptron>(s.args[0], s.args[1]);
-    info.input_shape = {s.args[0]};
-    info.default_loss = "mse";
-  } else if (s.name == "logreg") {
-    allow_options(s, text, {});
-    if (s.args.size() != 2) bad(text, "logreg takes IN,OUT");
-    info.module = std::make_shared<nn::Linear>(s.args[0], s.args[1]);
-    info.input_shape = {s.args[0]};
-    info.classes = s.args[1];
-  } else if (s.name == "convnet") {
-    allow_options(s, text, {});
-    if (s.args.size() > 1) bad(text, "convnet takes at most the class count");
-    info.classes = s.args.empty() ? 10 : s.args[0];
-    info.module = conv_net(info.classes);
-    info.input_shape = {1, 28, 28};
-  } else {
-    bad(text, "unknown model '" + s.name + "'");
-  }
+  info.spec = canonical(s);
+  e.build(s, text, info);
   return info;
 }
 

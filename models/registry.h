@@ -18,13 +18,19 @@ struct ModelInfo {
   int64_t classes = 0;
   /// "cross-entropy" or "mse".
   std::string default_loss = "cross-entropy";
-  /// The spec in canonical form, stored in checkpoints.
+  /// The spec in canonical form (check_model_spec's), stored in checkpoints.
   std::string spec;
 };
 
 /// Builds the model a spec names, drawing its initial values from the global generator.
 /// Throws std::invalid_argument naming the spec and what is wrong with it.
 ModelInfo build_model(const std::string& spec);
+
+/// Checks `spec` as build_model would, without building anything, and returns it in
+/// canonical form: defaults left out (act=relu, dropout=0, convnet's 10 classes) and
+/// options in name order, so that two spellings of one model compare equal.
+/// Throws std::invalid_argument like build_model.
+std::string check_model_spec(const std::string& spec);
 
 /// The specs build_model understands, for help texts.
 std::string model_specs_help();

@@ -42,7 +42,16 @@ int train(const std::vector<std::string>& args) {
   ag::dist::CommunicatorOptions copts;
   copts.collective_timeout = std::chrono::milliseconds(static_cast<int64_t>(opts.collective_timeout * 1000));
   auto comm = ag::dist::Communicator::create(copts);
-  return ag::dist::run_or_abort(*comm, [&] { return ag::tools::run_train(opts, comm); });
+  return ag::dist::run_or_abort(*comm, [&] {
+    try {
+      return ag::tools::run_train(opts, comm);
+    } catch (const ag::tools::UsageError& e) {
+      // Found once the model is built (e.g. --loss cross-entropy for an autoencoder):
+      // still a usage error. Every rank has the same flags, so every rank gets here.
+      std::fprintf(stderr, "allgrad train: %s\n", e.what());
+      return 2;
+    }
+  });
 }
 
 }  // namespace

@@ -163,10 +163,10 @@ expect 2 "--batch-size.*'1.5' is not a whole number"                  train "${S
 expect 2 "--epochs.*'' is not a whole number"                         train "${S[@]}" --epochs ""
 expect 2 "--optimizer.*'lbfgs'"                                       train "${S[@]}" --optimizer lbfgs
 expect 2 "--nan-policy"                                               train "${S[@]}" --nan-policy maybe
-expect 1 "--scheduler.*'bogus'"                                       train "${S[@]}" --scheduler bogus
-expect 1 "--scheduler.*'step:abc'"                                    train "${S[@]}" --scheduler step:abc
-expect 1 "--loss.*'hinge'"                                            train "${S[@]}" --loss hinge
-expect 1 "--resume auto needs --checkpoint-dir"                       train "${S[@]}" --resume auto
+expect 2 "--scheduler.*'bogus'"                                       train "${S[@]}" --scheduler bogus
+expect 2 "--scheduler.*'step:abc'"                                    train "${S[@]}" --scheduler step:abc
+expect 2 "--loss.*'hinge'"                                            train "${S[@]}" --loss hinge
+expect 2 "--resume auto needs --checkpoint-dir"                       train "${S[@]}" --resume auto
 # Sizes: negative, zero, huge.
 expect 2 "--batch-size.*0.*out of range"                              train "${S[@]}" --batch-size 0
 expect 2 "--batch-size.*-1.*out of range"                             train "${S[@]}" --batch-size -1
@@ -183,26 +183,26 @@ expect 2 "--keep.*0.*out of range"                                    train "${S
 expect 2 "--log-every.*0.*out of range"                               train "${S[@]}" --log-every 0
 expect 2 "--seed.*-1.*out of range"                                   train "${S[@]}" --seed -1
 expect 2 "--collective-timeout.*0.*out of range"                      train "${S[@]}" --collective-timeout 0
-expect 1 "--scheduler.*'step:0,0.5'"                                  train "${S[@]}" --scheduler step:0,0.5
-expect 1 "--scheduler.*'warmup:-5'"                                   train "${S[@]}" --scheduler warmup:-5
+expect 2 "--scheduler.*'step:0,0.5'"                                  train "${S[@]}" --scheduler step:0,0.5
+expect 2 "--scheduler.*'warmup:-5'"                                   train "${S[@]}" --scheduler warmup:-5
 # Model specs.
-expect 1 "unknown model 'foo'"                                        train --model foo:1 --data synthetic:10
-expect 1 "mlp:784,-5,10.*-5.*out of range"                            train --model mlp:784,-5,10 --data synthetic:10
-expect 1 "mlp:784,0.*0.*out of range"                                 train --model mlp:784,0 --data synthetic:10
-expect 1 "mlp:4,100000000000,3.*out of range"                         train --model mlp:4,100000000000,3 --data synthetic:10
-expect 1 "mlp:784'.*input and an output"                              train --model mlp:784 --data synthetic:10
-expect 1 "dropout"                                                    train --model mlp:4,3:dropout=2 --data synthetic:10
-expect 1 "activation 'bogus'"                                         train --model mlp:4,3:act=bogus --data synthetic:10
-expect 1 "cross-entropy.*autoencoder"                                 train --model autoencoder:4,2 --loss cross-entropy --data synthetic:10
+expect 2 "unknown model 'foo'"                                        train --model foo:1 --data synthetic:10
+expect 2 "mlp:784,-5,10.*-5.*out of range"                            train --model mlp:784,-5,10 --data synthetic:10
+expect 2 "mlp:784,0.*0.*out of range"                                 train --model mlp:784,0 --data synthetic:10
+expect 2 "mlp:4,100000000000,3.*out of range"                         train --model mlp:4,100000000000,3 --data synthetic:10
+expect 2 "mlp:784'.*input and an output"                              train --model mlp:784 --data synthetic:10
+expect 2 "dropout"                                                    train --model mlp:4,3:dropout=2 --data synthetic:10
+expect 2 "act=bogus is not relu"                                      train --model mlp:4,3:act=bogus --data synthetic:10
+expect 2 "cross-entropy.*autoencoder"                                 train --model autoencoder:4,2 --loss cross-entropy --data synthetic:10
 # Data sources.
 expect 1 "/nonexistent"                                               train "${M[@]}" --data fashion-mnist:/nonexistent
 expect 1 "/nonexistent"                                               train "${M[@]}" --data idx:/nonexistent
 expect 1 "a_file is not a folder"                                     train "${M[@]}" --data idx:a_file
-expect 1 "synthetic.*'abc'"                                           train "${M[@]}" --data synthetic:abc
-expect 1 "synthetic.*'0'"                                             train "${M[@]}" --data synthetic:0
-expect 1 "synthetic.*'-5'"                                            train "${M[@]}" --data synthetic:-5
+expect 2 "synthetic.*'abc'"                                           train "${M[@]}" --data synthetic:abc
+expect 2 "synthetic.*'0'"                                             train "${M[@]}" --data synthetic:0
+expect 2 "synthetic.*'-5'"                                            train "${M[@]}" --data synthetic:-5
 expect 1 "synthetic.*67108864 examples of 4 features exceed"          train "${M[@]}" --data synthetic:67108864
-expect 1 "unknown source 'bogus:1'"                                   train "${M[@]}" --data bogus:1
+expect 2 "--data: 'bogus:1' is not one of"                                   train "${M[@]}" --data bogus:1
 # CSV files.
 expect 1 "nan.csv.*line 3.*NaN"                                       train "${M[@]}" --data csv:nan.csv
 expect 1 "inf.csv.*line 3, column 3.*infinite"                        train "${M[@]}" --data csv:inf.csv

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "ag/generator.h"
+#include "train/spec_registry.h"
 
 namespace ag::tools {
 
@@ -133,44 +134,63 @@ DataSource csv(const std::string& rest, int64_t classes) {
   return DataSource{data::DatasetRef(std::make_shared<data::TensorDataset>(table.dataset())), std::nullopt, "CSV " + file};
 }
 
+// A sample count for synthetic[:N]; synthetic data takes about four copies of
+// itself to generate, so N is limited where that stays near 1 GiB of float32.
+int64_t synthetic_count(const std::string& args) {
+  if (args.empty()) return 4096;
+  errno = 0;
+  char* end = nullptr;
+  long long n = std::strtoll(args.c_str(), &end, 10);
+  if (*end || errno || n <= 0 || n > (1 << 26)) throw UsageError("'" + args + "' is not a sample count in 1..67108864");
+  return n;
+}
+
+void needs(const std::string& args, const char* what) {
+  if (args.empty()) throw UsageError(std::string("needs ") + what);
+}
+
+using DataRegistry = SpecRegistry<DataSource, const std::vector<int64_t>&, int64_t, uint64_t>;
+using Shape = const std::vector<int64_t>&;
+
+const DataRegistry& data_sources() {
+  static const DataRegistry registry(
+      "data",
+      {
+          {"fashion-mnist", "fashion-mnist[:DIR]", [](const std::string&) {},
+           [](const std::string& dir, Shape, int64_t classes, uint64_t) {
+             std::string root = dir.empty() ? std::string(data::FashionMNIST::kDefaultRoot) : dir;
+             DataSource s = idx_folder(root, dir.empty(), classes);
+             s.description = "Fashion-MNIST (" + root + ")";
+             return s;
+           }},
+          {"idx", "idx:DIR", [](const std::string& a) { needs(a, "a folder"); },
+           [](const std::string& dir, Shape, int64_t classes, uint64_t) { return idx_folder(dir, false, classes); }},
+          {"csv", "csv:FILE[:label=COL]", [](const std::string& a) { needs(a, "a file"); },
+           [](const std::string& rest, Shape, int64_t classes, uint64_t) { return csv(rest, classes); }},
+          {"synthetic", "synthetic[:N]", [](const std::string& a) { synthetic_count(a); },
+           [](const std::string& a, Shape shape, int64_t classes, uint64_t seed) {
+             int64_t n = synthetic_count(a);
+             constexpr int64_t kMaxSyntheticValues = int64_t{1} << 26;
+             const int64_t per_example = numel(shape);
+             if (n > kMaxSyntheticValues / std::max<int64_t>(per_example, 1))
+               throw std::runtime_error("--data synthetic:" + a + ": " + std::to_string(n) + " examples of " + std::to_string(per_example) +
+                                        " features exceed the " + std::to_string(kMaxSyntheticValues) +
+                                        " values synthetic data is limited to");
+             return synthetic(n, shape, classes, seed);
+           }},
+      });
+  return registry;
+}
+
 }  // namespace
 
+std::string data_specs_help() { return data_sources().help(); }
+
+void check_data_spec(const std::string& spec) { data_sources().check(spec); }
+
 DataSource open_data(const std::string& spec, const std::vector<int64_t>& input_shape, int64_t classes, uint64_t seed) {
-  std::string kind = spec.substr(0, spec.find(':'));
-  std::string rest = spec.find(':') == std::string::npos ? "" : spec.substr(spec.find(':') + 1);
-  if (kind == "synthetic") {
-    int64_t n = 4096;
-    if (!rest.empty()) {
-      char* end = nullptr;
-      n = std::strtoll(rest.c_str(), &end, 10);
-      if (*end || n <= 0 || n > (1 << 26)) throw std::runtime_error("--data synthetic: '" + rest + "' is not a sample count in 1..67108864");
-    }
-    // Generating takes about four copies of the data; keep that near 1 GiB of float32
-    // so a large N fails here, saying why, rather than with an allocation failure later.
-    constexpr int64_t kMaxSyntheticValues = int64_t{1} << 26;
-    const int64_t per_example = numel(input_shape);
-    if (n > kMaxSyntheticValues / std::max<int64_t>(per_example, 1))
-      throw std::runtime_error("--data synthetic:" + rest + ": " + std::to_string(n) + " examples of " + std::to_string(per_example) +
-                               " features exceed the " + std::to_string(kMaxSyntheticValues) + " values synthetic data is limited to");
-    return synthetic(n, input_shape, classes, seed);
-  }
-  DataSource src = [&] {
-    if (kind == "fashion-mnist") {
-      std::string dir = rest.empty() ? std::string(data::FashionMNIST::kDefaultRoot) : rest;
-      DataSource s = idx_folder(dir, rest.empty(), classes);
-      s.description = "Fashion-MNIST (" + dir + ")";
-      return s;
-    }
-    if (kind == "idx") {
-      if (rest.empty()) throw std::runtime_error("--data idx: needs a folder (idx:DIR)");
-      return idx_folder(rest, false, classes);
-    }
-    if (kind == "csv") {
-      if (rest.empty()) throw std::runtime_error("--data csv: needs a file (csv:FILE[:label=COL])");
-      return csv(rest, classes);
-    }
-    throw std::runtime_error("--data: unknown source '" + spec + "' (fashion-mnist[:DIR], idx:DIR, csv:FILE[:label=COL], synthetic[:N])");
-  }();
+  DataSource src = data_sources().build(spec, input_shape, classes, seed);
+  if (SpecParts::of(spec).name == "synthetic") return src;  // made in the model's shape
   if (src.train->size() == 0) throw std::runtime_error("--data " + spec + ": the training set holds no examples");
   // Check one example against the model before training starts.
   data::Example e = src.train->get(0);

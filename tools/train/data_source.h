@@ -14,6 +14,11 @@ struct DataSource {
   std::string description;  // for the start-up line
 };
 
+/// The --data specs, for --help: "fashion-mnist[:DIR] | idx:DIR | ...".
+std::string data_specs_help();
+/// Checks `spec`'s form without opening anything; throws UsageError.
+void check_data_spec(const std::string& spec);
+
 /// Opens `spec` (fashion-mnist[:DIR] | idx:DIR | csv:FILE[:label=COL] | synthetic[:N]) for a
 /// model whose examples have `input_shape` and, when classes > 0, int64 labels in [0, classes);
 /// classes == 0 means the target is the input (autoencoder). Throws std::runtime_error with one

@@ -12,13 +12,18 @@
 #include <functional>
 #include <sstream>
 
+#include "registry.h"
+#include "train/data_source.h"
+#include "train/optimizers.h"
+#include "train/schedulers.h"
+
 namespace ag::tools {
 
 namespace {
 
 struct Flag {
   const char* name;
-  const char* help;
+  std::string help;
   std::function<void(TrainOptions&, const std::string&)> set;  // value is "" for switches
   std::function<std::string(const TrainOptions&)> show;
   bool is_switch = false;
@@ -76,19 +81,19 @@ std::string one_of(const std::string& flag, const std::string& v, std::initializ
 
 const std::vector<Flag>& flags() {
   static const std::vector<Flag> table = {
-      AG_TEXT("model", model, "model spec: mlp:784,256,128,10[:dropout=P,act=relu|gelu|tanh], autoencoder:IN,HIDDEN, convnet, logreg:IN,OUT"),
-      AG_TEXT("data", data, "fashion-mnist[:DIR] | idx:DIR | csv:FILE[:label=COL] | synthetic[:N]"),
+      AG_TEXT("model", model, "model spec: " + models::model_specs_help()),
+      AG_TEXT("data", data, data_specs_help()),
       AG_INT("epochs", epochs, 1, "passes over the training data"),
       AG_INT("max-steps", max_steps, -1, "stop after N optimizer steps counted from the start (resumed steps included); 0 writes the initial checkpoint and stops; -1: no limit"),
       AG_INT("batch-size", batch_size, 1, "samples per step on each rank"),
-      Flag{"optimizer", "adam | adamw | sgd | rmsprop",
-           [](TrainOptions& o, const std::string& v) { o.optimizer = one_of("optimizer", v, {"adam", "adamw", "sgd", "rmsprop"}); },
-           [](const TrainOptions& o) { return o.optimizer; }},
+      AG_TEXT("optimizer", optimizer, optimizers().help()),
       AG_REAL("lr", lr, 0, "learning rate"),
       AG_REAL("momentum", momentum, 0, "momentum (sgd, rmsprop)"),
       AG_REAL("weight-decay", weight_decay, 0, "weight decay (decoupled for adamw, L2 otherwise)"),
-      AG_TEXT("scheduler", scheduler, "none | step:SIZE,GAMMA (epochs) | cosine (over all steps) | warmup:STEPS (then cosine)"),
-      AG_TEXT("loss", loss, "cross-entropy | mse (default: cross-entropy; mse for the autoencoder)"),
+      AG_TEXT("scheduler", scheduler, schedulers().help()),
+      Flag{"loss", "cross-entropy | mse (default: cross-entropy; mse for the autoencoder)",
+           [](TrainOptions& o, const std::string& v) { o.loss = one_of("loss", v, {"cross-entropy", "mse"}); },
+           [](const TrainOptions& o) { return o.loss.empty() ? std::string("(the model's)") : o.loss; }},
       AG_SWITCH("no-shuffle", no_shuffle, true, "keep the data in file order"),
       AG_INT("seed", seed, 0, "seed of every random stream (init, shuffling, dropout)"),
       AG_INT_RANGE("threads", threads, 0, kMaxThreads, "threads per rank (0: cores / ranks on this node)"),
@@ -161,6 +166,20 @@ void read_config(TrainOptions& o, const std::string& path) {
   }
 }
 
+// Every spec and every pairing of flags is checked here, before anything is built or
+// any rank starts, so each such mistake is a usage error (exit 2) with one line.
+void check_combination(TrainOptions& o) {
+  try {
+    models::check_model_spec(o.model);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--model: ") + e.what());
+  }
+  check_data_spec(o.data);
+  optimizers().check(o.optimizer);
+  schedulers().check(o.scheduler);
+  if (o.resume == "auto" && o.checkpoint_dir.empty()) throw UsageError("--resume auto needs --checkpoint-dir");
+}
+
 }  // namespace
 
 std::string train_help() {
@@ -209,6 +228,7 @@ TrainOptions parse_train_options(const std::vector<std::string>& args) {
     }
     f->set(o, value);
   }
+  check_combination(o);
   return o;
 }
 

@@ -13,6 +13,13 @@
 namespace ag::optim {
 
 OptimizerStateDict Optimizer::state_dict() const {
+  OptimizerStateDict sd = state_dict_view();
+  for (auto& [name, ps] : sd.state)
+    for (auto& [buf, t] : ps.buffers) t = t.clone();
+  return sd;
+}
+
+OptimizerStateDict Optimizer::state_dict_view() const {
   NoGradGuard no_grad;
   OptimizerStateDict sd;
   sd.type = type_;
@@ -27,7 +34,7 @@ OptimizerStateDict Optimizer::state_dict() const {
       ParamStateDict& ps = sd.state[g.names[i]];
       ps.step = st.step;
       for (size_t slot = 0; slot < st.buffers.size(); ++slot)
-        if (st.buffers[slot].defined()) ps.buffers.emplace(buffer_names_[slot], st.buffers[slot].clone());
+        if (st.buffers[slot].defined()) ps.buffers.emplace(buffer_names_[slot], st.buffers[slot].detach());
     }
   }
   return sd;

@@ -87,6 +87,10 @@ class Optimizer {
   /// A copy of the state: group hyperparameters and parameter names, and per
   /// parameter (by name) its step count and cloned buffers.
   OptimizerStateDict state_dict() const;
+  /// The same, with buffers that alias the live state instead of clones: for writing
+  /// the state out at once (a checkpoint) without holding it twice in memory. Do not
+  /// load it into another optimizer: the rvalue load_state_dict would then share it.
+  OptimizerStateDict state_dict_view() const;
   /// Replaces all state and group hyperparameters with `sd`. Checks everything first
   /// and throws on the first difference (optimizer type, number of groups, a parameter
   /// missing from the dict, an unexpected name, an unknown or missing state tensor,

@@ -1,0 +1,31 @@
+#include "train/optimizers.h"
+
+namespace ag::tools {
+
+const OptimizerRegistry& optimizers() {
+  using P = const optim::NamedTensors&;
+  using O = const TrainOptions&;
+  static const OptimizerRegistry registry(
+      "optimizer",
+      {
+          {"adam", "adam", no_args,
+           [](const std::string&, P p, O o) -> std::unique_ptr<optim::Optimizer> {
+             return std::make_unique<optim::Adam>(p, optim::AdamOptions{.lr = o.lr, .weight_decay = o.weight_decay});
+           }},
+          {"adamw", "adamw", no_args,
+           [](const std::string&, P p, O o) -> std::unique_ptr<optim::Optimizer> {
+             return std::make_unique<optim::AdamW>(p, optim::AdamWOptions{.lr = o.lr, .weight_decay = o.weight_decay});
+           }},
+          {"sgd", "sgd", no_args,
+           [](const std::string&, P p, O o) -> std::unique_ptr<optim::Optimizer> {
+             return std::make_unique<optim::SGD>(p, optim::SGDOptions{.lr = o.lr, .momentum = o.momentum, .weight_decay = o.weight_decay});
+           }},
+          {"rmsprop", "rmsprop", no_args,
+           [](const std::string&, P p, O o) -> std::unique_ptr<optim::Optimizer> {
+             return std::make_unique<optim::RMSprop>(p, optim::RMSpropOptions{.lr = o.lr, .weight_decay = o.weight_decay, .momentum = o.momentum});
+           }},
+      });
+  return registry;
+}
+
+}  // namespace ag::tools

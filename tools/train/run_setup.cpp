@@ -1,0 +1,147 @@
+// Setting up a training run, resuming it, and saving it.
+#include <cstdio>
+
+#include "ag/runtime.h"
+#include "ag/training_state.h"
+#include "checkpoint_tools.h"
+#include "train/optimizers.h"
+#include "train/run.h"
+
+namespace ag::tools {
+
+namespace {
+
+std::string fmt(const char* f, double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+// Tensors for --init-weights: a safetensors file (e.g. from PyTorch), or a checkpoint
+// file or directory (its "model" section). Matched to the model by name.
+StateDict init_weights_state(const std::string& path) {
+  bool safetensors = path.size() > 12 && path.compare(path.size() - 12, 12, ".safetensors") == 0;
+  if (safetensors) {
+    StateDict sd;
+    for (const auto& [name, t] : load_safetensors(path)) sd.set_tensor(name, t);
+    return sd;
+  }
+  return load_checkpoint(resolve_checkpoint_path(path)).section("model");
+}
+
+void resume(Run& r, const std::string& path) {
+  Checkpoint c = load_checkpoint(path);
+  // Specs are compared parsed, so "mlp:4,8,3:act=relu" resumes a checkpoint of "mlp:4,8,3".
+  std::string theirs;
+  try {
+    theirs = models::check_model_spec(c.meta.model_spec);
+  } catch (const std::invalid_argument&) {
+    theirs = c.meta.model_spec;
+  }
+  if (theirs != r.info.spec)
+    throw std::runtime_error("checkpoint '" + path + "' is of model '" + c.meta.model_spec + "', not '" + r.o.model +
+                             "' (pass the same --model, or start without --resume)");
+  r.state->restore(c, path);
+  r.say("resumed from " + path + " at step " + std::to_string(r.state->step) + " (epoch " + std::to_string(r.state->epoch) + ")");
+  if (c.meta.world_size != r.world)  // allowed (e.g. the survivors of a lost host), but not the same run any more
+    r.say("note: the checkpoint was written by " + std::to_string(c.meta.world_size) + " rank(s), this run has " +
+          std::to_string(r.world) + ": the rest of the epoch is spread over the ranks of this run, and each step now averages " +
+          std::to_string(r.o.batch_size * r.world) + " samples instead of " + std::to_string(r.o.batch_size * c.meta.world_size));
+}
+
+void resume_or_init(Run& r) {
+  std::string from;
+  if (r.o.resume == "auto") {
+    if (auto latest = r.ckdir->latest()) {
+      from = latest->path;
+      if (!latest->warning().empty()) r.say(latest->warning());
+    }
+  } else if (!r.o.resume.empty()) {
+    from = resolve_checkpoint_path(r.o.resume);
+  }
+  if (!from.empty()) {
+    resume(r, from);
+  } else if (!r.o.init_weights.empty()) {
+    load_module_state(*r.info.module, init_weights_state(r.o.init_weights));
+    r.say("initial weights from " + r.o.init_weights);
+  }
+}
+
+}  // namespace
+
+Run::Run(const TrainOptions& opts, const std::shared_ptr<dist::Communicator>& c)
+    : o(opts), comm_ptr(c), comm(*c), rank(c->rank()), world(c->world_size()), out(rank == 0 && !opts.quiet, rank == 0 ? opts.metrics : "") {}
+
+int64_t Run::skipped() const {
+  auto it = state->metrics.find("skipped_steps");
+  return it == state->metrics.end() ? int64_t{0} : static_cast<int64_t>(it->second);
+}
+
+std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& comm) {
+  auto run = std::make_unique<Run>(o, comm);
+  Run& r = *run;
+  set_flush_denormal(o.flush_denormal);
+  if (o.threads > 0) set_num_threads(o.threads);
+  r.comm.set_collective_timeout(std::chrono::milliseconds(static_cast<int64_t>(o.collective_timeout * 1000)));
+  if (!o.checkpoint_dir.empty()) ensure_writable_dir(o.checkpoint_dir);  // fail now, not after an hour
+  set_detect_anomaly(o.detect_anomaly);
+
+  manual_seed(o.seed);
+  r.info = models::build_model(o.model);
+  r.loss_kind = o.loss.empty() ? r.info.default_loss : o.loss;
+  if (r.loss_kind == "cross-entropy" && r.info.classes == 0)
+    throw UsageError("--loss cross-entropy needs a classifier; " + o.model + " is an autoencoder");
+  r.data = open_data(o.data, r.info.input_shape, r.info.default_loss == "mse" ? 0 : r.info.classes, o.seed);
+
+  r.sampler = std::make_shared<data::DistributedSampler>(r.data->train->size(), r.world, r.rank, !o.no_shuffle, o.seed);
+  r.loader = std::make_unique<data::DataLoader<>>(r.data->train, data::DataLoaderOptions{.batch_size = o.batch_size, .sampler = r.sampler, .seed = o.seed});
+  optim::NamedTensors params;
+  for (const auto& [n, t] : r.info.module->named_parameters()) params.emplace_back(n, t);
+  r.optimizer = optimizers().build(o.optimizer, params, o);
+  // The schedule spans every epoch; --max-steps only stops early, so a run cut short and
+  // resumed follows the same learning rates as one that was not.
+  r.schedule = schedulers().build(o.scheduler, *r.optimizer, o.epochs * r.loader->size());
+  r.state = std::make_unique<TrainingRun>(*r.info.module, *r.optimizer, *r.loader, r.schedule.sched.get());
+  r.state->model_spec = r.info.spec;
+  r.state->world_size = r.world;
+
+  if (!o.checkpoint_dir.empty()) r.ckdir.emplace(o.checkpoint_dir, static_cast<int>(o.keep));
+  resume_or_init(r);
+
+  if (r.world > 1) {
+    dist::NamedTensors params, buffers;
+    for (const auto& [n, t] : r.info.module->named_parameters()) params.emplace_back(n, t);
+    for (const auto& [n, t] : r.info.module->named_buffers()) buffers.emplace_back(n, t);
+    r.ddp = std::make_unique<dist::DistributedDataParallel>(params, buffers, comm);
+  }
+  const int threads = get_num_threads();
+  r.say("allgrad " + std::string(allgrad_version()) + ": " + r.info.spec + " on " + r.data->description + ", " +
+        std::to_string(r.world) + (r.world > 1 ? " ranks × " : " rank × ") + std::to_string(threads) +
+        (threads > 1 ? " threads, " : " thread, ") + std::to_string(o.batch_size) + " per rank per step, " + o.optimizer + " lr " +
+        fmt("%g", o.lr) + ", " + o.scheduler + "; " + blas_report());
+  return run;
+}
+
+std::string save(Run& r) {
+  if (!r.ckdir) return "";
+  std::string path;
+  if (r.rank == 0) {  // the only writer, so the only rank that captures
+    try {
+      path = r.ckdir->save(r.state->capture());
+    } catch (const CheckpointError& e) {
+      std::optional<LatestCheckpoint> prev;
+      try {
+        prev = r.ckdir->latest();
+      } catch (const CheckpointError&) {
+      }
+      // The atomic save has left the previous checkpoint intact and still the latest.
+      throw std::runtime_error("cannot save the checkpoint of step " + std::to_string(r.state->step) + ", so training stops: " +
+                               e.what() + (prev ? "; the latest checkpoint, " + prev->path + ", is intact (--resume auto continues from it)"
+                                                : "; there is no earlier checkpoint"));
+    }
+  }
+  r.comm.barrier();  // others wait until the file is in place
+  return path;
+}
+
+}  // namespace ag::tools
