@@ -82,4 +82,25 @@ contains "$OUT" "done: 2 steps" "quiet.toml run"
 run "$AG" train --model=mlp:784,16,10 --data=synthetic:100 --epochs=1 --threads=1 --batch-size=25 --lr=0.125
 expect_ok "--flag=value form" && contains "$OUT" "25 per rank per step, adamw lr 0.125," "--flag=value form"
 
+# ---- --help comes from the registries: every model, activation, optimizer, schedule and data source.
+run "$AG" train --help
+for want in "act=relu\|gelu\|tanh\|sigmoid" "convnet[:CLASSES]" "autoencoder:IN,HIDDEN" "logreg:IN,OUT" \
+    "adam | adamw | sgd | rmsprop" "step:SIZE,GAMMA" "warmup:STEPS" "csv:FILE[:label=COL]" "synthetic[:N]" "idx:DIR"; do
+  grep -qF -- "$(echo "$want" | sed 's/\\//g')" "$OUT" || fail "--help does not list $want"
+done
+# Each optimizer name builds that optimizer (an unknown one is a usage error, see bad_input.sh).
+for pair in adam:Adam adamw:AdamW sgd:SGD rmsprop:RMSprop; do
+  run "$AG" train --model mlp:4,8,3 --data synthetic:50 --batch-size 10 --max-steps 0 --quiet --optimizer "${pair%%:*}" --checkpoint-dir "opt-${pair%%:*}"
+  expect_ok "--optimizer ${pair%%:*}"
+  check_json "opt-${pair%%:*}/ckpt-000000.agc" "opt[\"type\"] == \"${pair#*:}\""
+done
+# Two spellings of one model resume each other: specs are compared parsed, not as text.
+run "$AG" train --model mlp:4,8,3 --data synthetic:50 --batch-size 10 --max-steps 2 --quiet --checkpoint-dir spell
+expect_ok "mlp:4,8,3 for 2 steps"
+run "$AG" train --model mlp:4,8,3:act=relu,dropout=0 --data synthetic:50 --batch-size 10 --max-steps 4 --quiet --checkpoint-dir spell --resume auto
+expect_ok "resuming mlp:4,8,3 as mlp:4,8,3:act=relu,dropout=0" && contains "$OUT" "done: 4 steps" "resumed under another spelling"
+check_json spell/ckpt-000004.agc 'm["model_spec"] == "mlp:4,8,3"'
+run "$AG" train --model mlp:4,8,3:act=tanh --data synthetic:50 --batch-size 10 --max-steps 6 --quiet --checkpoint-dir spell --resume auto
+[ "$RC" -eq 1 ] && grep -qF "is of model 'mlp:4,8,3', not 'mlp:4,8,3:act=tanh'" "$ERR" || { fail "another model resumed: exit $RC"; show >&2; }
+
 finish
