@@ -228,6 +228,9 @@ void Communicator::abort(const std::string& reason, int code) {
 int run_or_abort(Communicator& comm, const std::function<int()>& body) {
   try {
     return body();
+  } catch (const AgreedError& e) {
+    if (comm.rank() == 0) std::fprintf(stderr, "allgrad: %s\n", e.what());
+    return 1;
   } catch (const std::exception& e) {
     if (comm.world_size() > 1) comm.abort(e.what());
     std::fprintf(stderr, "allgrad: %s\n", e.what());

@@ -103,4 +103,14 @@ check_json spell/ckpt-000004.agc 'm["model_spec"] == "mlp:4,8,3"'
 run "$AG" train --model mlp:4,8,3:act=tanh --data synthetic:50 --batch-size 10 --max-steps 6 --quiet --checkpoint-dir spell --resume auto
 [ "$RC" -eq 1 ] && grep -qF "is of model 'mlp:4,8,3', not 'mlp:4,8,3:act=tanh'" "$ERR" || { fail "another model resumed: exit $RC"; show >&2; }
 
+# --resume refuses a checkpoint of a run with other settings (say, another run sharing the
+# directory), naming each; what may change on resume (epochs, step limit) may.
+run "$AG" train --model mlp:4,8,3 --data synthetic:50 --batch-size 10 --max-steps 2 --quiet --optimizer sgd --checkpoint-dir other
+expect_ok "sgd for 2 steps"
+run "$AG" train --model mlp:4,8,3 --data synthetic:50 --batch-size 10 --max-steps 4 --quiet --optimizer adam --lr 0.01 --checkpoint-dir other --resume auto
+[ "$RC" -eq 2 ] && grep -qF "was written by a run with other settings: optimizer 'sgd' there, 'adam' now, lr '0.002' there, '0.01' now" "$ERR" ||
+  { fail "a checkpoint of other settings: exit $RC"; show >&2; }
+run "$AG" train --model mlp:4,8,3 --data synthetic:50 --batch-size 10 --max-steps 4 --epochs 30 --quiet --optimizer sgd --checkpoint-dir other --resume auto
+expect_ok "resuming with more epochs and steps" && contains "$OUT" "done: 4 steps" "resumed with more epochs"
+
 finish

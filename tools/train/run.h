@@ -15,6 +15,7 @@
 #include "train/data_source.h"
 #include "train/options.h"
 #include "train/progress.h"
+#include "train/run_identity.h"
 #include "train/schedulers.h"
 
 namespace ag::tools {
@@ -29,6 +30,7 @@ struct Run {
   models::ModelInfo info;
   std::string loss_kind;  // "cross-entropy" or "mse"
   std::optional<DataSource> data;
+  dist::Settings identity;  // see run_identity.h
   std::shared_ptr<data::DistributedSampler> sampler;
   std::unique_ptr<data::DataLoader<>> loader;
   std::unique_ptr<optim::Optimizer> optimizer;

@@ -41,6 +41,7 @@ void resume(Run& r, const std::string& path) {
   if (theirs != r.info.spec)
     throw std::runtime_error("checkpoint '" + path + "' is of model '" + c.meta.model_spec + "', not '" + r.o.model +
                              "' (pass the same --model, or start without --resume)");
+  require_resumable(c, path, r.identity);
   r.state->restore(c, path);
   r.say("resumed from " + path + " at step " + std::to_string(r.state->step) + " (epoch " + std::to_string(r.state->epoch) + ")");
   if (c.meta.world_size != r.world)  // allowed (e.g. the survivors of a lost host), but not the same run any more
@@ -92,6 +93,9 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
   if (r.loss_kind == "cross-entropy" && r.info.classes == 0)
     throw UsageError("--loss cross-entropy needs a classifier; " + o.model + " is an autoencoder");
   r.data = open_data(o.data, r.info.input_shape, r.info.default_loss == "mse" ? 0 : r.info.classes, o.seed);
+  // Before anything is trained or written: ranks started with other settings stop here.
+  r.identity = run_identity(o, r.info.spec, r.data->train->size());
+  dist::require_same_settings(r.comm, r.identity);
 
   r.sampler = std::make_shared<data::DistributedSampler>(r.data->train->size(), r.world, r.rank, !o.no_shuffle, o.seed);
   r.loader = std::make_unique<data::DataLoader<>>(r.data->train, data::DataLoaderOptions{.batch_size = o.batch_size, .sampler = r.sampler, .seed = o.seed});
@@ -104,6 +108,7 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
   r.state = std::make_unique<TrainingRun>(*r.info.module, *r.optimizer, *r.loader, r.schedule.sched.get());
   r.state->model_spec = r.info.spec;
   r.state->world_size = r.world;
+  store_identity(r.state->user, r.identity);
 
   if (!o.checkpoint_dir.empty()) r.ckdir.emplace(o.checkpoint_dir, static_cast<int>(o.keep));
   resume_or_init(r);

@@ -49,6 +49,9 @@ class TrainingRun {
   std::string model_spec;
   /// Ranks training this run, stored in checkpoints.
   int world_size = 1;
+  /// Free-form facts capture() stores as CheckpointMeta::user (the run's settings,
+  /// say); restore() leaves them as they are, for the caller to compare.
+  std::map<std::string, std::string> user;
 
   /// The checkpoint of the run as it is now. The tensors alias the live ones (nothing
   /// is copied), so save it before the next step changes them.

@@ -17,6 +17,7 @@ Checkpoint TrainingRun::capture() const {
   c.meta.epoch = epoch;
   c.meta.global_step = step;
   c.meta.metrics = metrics;
+  c.meta.user = user;
   c.sections["model"] = module_state(model_);
   c.sections["optimizer"] = optimizer_state(optimizer_.state_dict_view());
   if (scheduler_) c.sections["scheduler"] = scheduler_state(scheduler_->state_dict());

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <future>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -88,8 +89,16 @@ class Communicator {
 /// True when this process was started by mpirun/mpiexec.
 bool launched_by_mpi();
 
+/// An error every rank raises alike, having agreed on it through a collective (ranks
+/// started with different settings, say): no rank is left waiting, so it needs no abort.
+class AgreedError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Runs `body` and turns an escaping exception into a job-wide abort naming the rank,
-/// so one failing rank never leaves the others waiting. Returns body's exit code.
+/// so one failing rank never leaves the others waiting. An AgreedError is printed once,
+/// by rank 0, and ends every rank with exit code 1 without an abort. Returns body's exit code.
 int run_or_abort(Communicator& comm, const std::function<int()>& body);
 
 }  // namespace ag::dist
