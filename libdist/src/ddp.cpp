@@ -18,6 +18,7 @@ struct DistributedDataParallel::State {
   std::vector<int> pending;          // bucket → parameters not yet ready this step
   std::vector<char> ready;           // parameter → hook fired this step
   bool local_nonfinite = false;      // this step, some gradient copied in held inf or NaN
+  bool local_failed = false;         // this step's backward threw part-way
   std::chrono::steady_clock::time_point last_ready;  // when the step's latest gradient was in its bucket
   std::vector<std::shared_future<void>> launched;
   size_t next_launch = 0;
@@ -51,8 +52,8 @@ std::vector<std::string> lines(const std::string& s) {
   return out;
 }
 
-// The two votes at the end of the last bucket (Agreement in ag/dist/ddp.h).
-constexpr int64_t kVotes = 2;
+// The votes at the end of the last bucket (Agreement in ag/dist/ddp.h).
+constexpr int64_t kVotes = 3;
 
 // dst = src * (1/world), one multiply per element in the gradient's dtype (src may be
 // dst). Returns whether every element was finite: v*0 is 0 for finite v and NaN for
@@ -172,7 +173,10 @@ void DistributedDataParallel::on_grad_ready(size_t i) {
     st.launched.assign(plan_.size(), {});
     st.next_launch = 0;
     st.local_nonfinite = false;
-    autograd::queue_callback([this] { finalize(); });
+    st.local_failed = false;
+    // On failure the step is still completed, so that no bucket stays half-sent, the
+    // other ranks' allreduces find their partners and the next backward starts afresh.
+    autograd::queue_callback([this] { finalize(false); }, [this] { finalize(true); });
   }
   if (st.ready[i])
     throw std::runtime_error("DistributedDataParallel: parameter '" + params_[i].first +
@@ -202,7 +206,7 @@ void DistributedDataParallel::launch_ready_buckets() {
     size_t b = st.next_launch++;
     int64_t count = plan_[b].numel;
     if (b + 1 == plan_.size()) {  // every gradient is in: this rank's votes join the last bucket
-      const double votes[kVotes] = {stop_vote_ ? 1.0 : 0.0, st.local_nonfinite ? 1.0 : 0.0};
+      const double votes[kVotes] = {stop_vote_ ? 1.0 : 0.0, st.local_nonfinite ? 1.0 : 0.0, st.local_failed ? 1.0 : 0.0};
       for (int64_t k = 0; k < kVotes; ++k) set_element(st.flat[b], count + k, votes[k]);
       count += kVotes;
     }
@@ -212,8 +216,9 @@ void DistributedDataParallel::launch_ready_buckets() {
   }
 }
 
-void DistributedDataParallel::finalize() {
+void DistributedDataParallel::finalize(bool failed) {
   State& st = *st_;
+  st.local_failed = failed;
   // Parameters that got no gradient this step count as zero, so no bucket waits forever.
   for (size_t i = 0; i < params_.size(); ++i) {
     if (st.ready[i]) continue;
@@ -232,7 +237,7 @@ void DistributedDataParallel::finalize() {
   if (!plan_.empty()) {
     const Tensor& last = st.flat.back();
     auto vote = [&](int64_t k) { return static_cast<int>(get_element(last, plan_.back().numel + k)); };
-    agreement_ = {vote(0), vote(1)};
+    agreement_ = {vote(0), vote(1), vote(2)};
   }
   // Parameters that got no gradient still get the average of the others' (their slot).
   for (size_t i = 0; i < params_.size(); ++i) {

@@ -182,3 +182,55 @@ TEST(DDP, AgreementCountsStopVotesAndRanksWithNonFiniteGradients) {
     EXPECT_TRUE(std::isfinite(m.w1.grad().sum().item())) << "cap " << cap;
   }
 }
+
+TEST(DDP, BackwardThatThrowsPartWayLeavesTheNextStepWorking) {
+  // The last rank's hook on b1 throws after DDP has taken b1's gradient: that rank's
+  // backward fails part-way. Every rank finishes the step (the failed one sends what
+  // it has), learns of the failure, and the next step is an ordinary one.
+  const int w = g_comm->world_size(), r = g_comm->rank();
+  for (size_t cap : {size_t{256}, size_t{25} << 20}) {  // several buckets and one
+    TinyMlp m(13), ref(13);
+    DistributedDataParallel ddp(m.named(), {}, g_comm, {.bucket_cap_bytes = cap});
+    bool fail = r == w - 1;
+    m.b1.register_post_accumulate_grad_hook([&](Tensor&) {
+      if (fail) throw std::runtime_error("hook failed");
+    });
+    auto [x, y] = global_batch(60 + r, 4);
+    if (fail) EXPECT_THROW(m.loss(x, y).backward(), std::runtime_error) << "cap " << cap;
+    else m.loss(x, y).backward();
+    EXPECT_EQ(ddp.last_agreement().failed_ranks, w > 1 ? 1 : 0) << "cap " << cap;
+    fail = false;
+    for (auto& p : m.params()) p.mutable_grad().reset();
+    auto [x2, y2] = global_batch(70 + r, 4);
+    m.loss(x2, y2).backward();
+    EXPECT_EQ(ddp.last_agreement().failed_ranks, 0) << "cap " << cap;
+    ref.loss(x2, y2).backward();
+    ag::dist::allreduce_gradients(ref.params(), *g_comm);
+    EXPECT_TRUE(m.w1.grad().equal(ref.w1.grad())) << "cap " << cap;
+    EXPECT_TRUE(m.b2.grad().equal(ref.b2.grad())) << "cap " << cap;
+  }
+}
+
+TEST(DDP, AnomalyFoundPartWayLeavesTheNextStepWorking) {
+  // Anomaly mode finds a NaN in the first layer's backward on the last rank, after
+  // the second layer's gradients went into their buckets.
+  const int w = g_comm->world_size(), r = g_comm->rank();
+  TinyMlp m(17);
+  DistributedDataParallel ddp(m.named(), {}, g_comm, {.bucket_cap_bytes = 256});
+  auto [x, y] = global_batch(80 + r, 4);
+  {
+    ag::DetectAnomalyGuard anomaly;
+    Tensor h = ag::relu(ag::matmul(x, m.w1) + m.b1);
+    // The hidden layer's incoming gradient turns NaN, so its backward returns NaN.
+    if (r == w - 1) h.register_hook([](const Tensor& g) { return g * std::numeric_limits<double>::quiet_NaN(); });
+    auto d = ag::matmul(h, m.w2) + m.b2 - y;
+    auto loss = (d * d).mean();
+    if (r == w - 1) EXPECT_THROW(loss.backward(), ag::AnomalyError);
+    else loss.backward();
+  }
+  EXPECT_EQ(ddp.last_agreement().failed_ranks, w > 1 ? 1 : 0);
+  for (auto& p : m.params()) p.mutable_grad().reset();
+  m.loss(x, y).backward();
+  EXPECT_EQ(ddp.last_agreement().failed_ranks, 0);
+  EXPECT_TRUE(std::isfinite(m.w1.grad().sum().item()));
+}

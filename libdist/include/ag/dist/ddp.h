@@ -83,6 +83,14 @@ class DistributedDataParallel {
     /// 1/world before the sum, finite inputs cannot overflow it, so the averaged
     /// gradient is finite exactly when this is 0 — on every rank alike.
     int nonfinite_ranks = 0;
+    /// Ranks whose backward failed part-way (an exception from a hook, a node or
+    /// anomaly mode) before all of their gradients were in the buckets. Such a rank
+    /// still sends its buckets, what it had computed and zeros for the rest, so the
+    /// ranks stay in step and the next backward works; the averaged gradient is then
+    /// incomplete and the step should be skipped. A backward that fails before any of
+    /// the model's gradients is ready sends nothing: the other ranks wait in their
+    /// first bucket until the collective timeout ends the job.
+    int failed_ranks = 0;
   };
   /// This rank's stop vote for the coming synchronised backwards (e.g. a signal arrived).
   void vote_stop(bool stop) { stop_vote_ = stop; }
@@ -100,7 +108,7 @@ class DistributedDataParallel {
   struct State;
   void on_grad_ready(size_t param);
   void launch_ready_buckets();
-  void finalize();
+  void finalize(bool failed);
 
   NamedTensors params_;
   std::shared_ptr<Communicator> comm_;
