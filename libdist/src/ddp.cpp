@@ -93,6 +93,14 @@ bool scaled_copy(const Tensor& src, const Tensor& dst, int world) {
   return scaled_copy(src.data_ptr<double>(), dst.data_ptr<double>(), src.numel(), world);
 }
 
+// The module's trained parameters, and everything else it holds (frozen parameters, buffers).
+std::pair<NamedTensors, NamedTensors> split_module(const nn::Module& m) {
+  std::pair<NamedTensors, NamedTensors> out;
+  for (const auto& [n, t] : m.named_parameters()) (t.requires_grad() ? out.first : out.second).emplace_back(n, t);
+  for (const auto& [n, t] : m.named_buffers()) out.second.emplace_back(n, t);
+  return out;
+}
+
 // Every rank computes the same message from the same gathered signatures.
 void verify_same_model(Communicator& comm, const std::string& sig) {
   char hex[17];
@@ -156,6 +164,14 @@ DistributedDataParallel::DistributedDataParallel(NamedTensors params, NamedTenso
   for (size_t i = 0; i < params_.size(); ++i)
     st.hooks.push_back(params_[i].second.register_post_accumulate_grad_hook([this, i](Tensor&) { on_grad_ready(i); }));
 }
+
+DistributedDataParallel::DistributedDataParallel(const nn::Module& model, std::shared_ptr<Communicator> comm,
+                                                 DDPOptions opts)
+    : DistributedDataParallel(split_module(model), std::move(comm), opts) {}
+
+DistributedDataParallel::DistributedDataParallel(std::pair<NamedTensors, NamedTensors> split,
+                                                 std::shared_ptr<Communicator> comm, DDPOptions opts)
+    : DistributedDataParallel(std::move(split.first), std::move(split.second), std::move(comm), opts) {}
 
 DistributedDataParallel::~DistributedDataParallel() {
   for (size_t i = 0; i < params_.size() && i < st_->hooks.size(); ++i) params_[i].second.remove_hook(st_->hooks[i]);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ag/dist/communicator.h"
+#include "ag/nn/module.h"
 #include "ag/tensor.h"
 
 namespace ag::dist {
@@ -52,6 +53,11 @@ class DistributedDataParallel {
   /// broadcasts rank 0's values and installs the gradient hooks.
   DistributedDataParallel(NamedTensors params, NamedTensors buffers, std::shared_ptr<Communicator> comm,
                           DDPOptions opts = {});
+  /// Wraps `model` (torch's DDP(model)): its parameters under their dotted names, and its
+  /// buffers, as above. Parameters that do not require grad (frozen) are broadcast with
+  /// the buffers and not averaged, as PyTorch does. The tensors are shared with the
+  /// module, which must keep the same parameters while the wrapper lives.
+  DistributedDataParallel(const nn::Module& model, std::shared_ptr<Communicator> comm, DDPOptions opts = {});
   ~DistributedDataParallel();
   DistributedDataParallel(const DistributedDataParallel&) = delete;
   DistributedDataParallel& operator=(const DistributedDataParallel&) = delete;
@@ -106,6 +112,8 @@ class DistributedDataParallel {
 
  private:
   struct State;
+  DistributedDataParallel(std::pair<NamedTensors, NamedTensors> params_and_rest, std::shared_ptr<Communicator> comm,
+                          DDPOptions opts);
   void on_grad_ready(size_t param);
   void launch_ready_buckets();
   void finalize(bool failed);
