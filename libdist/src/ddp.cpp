@@ -55,28 +55,11 @@ std::vector<std::string> lines(const std::string& s) {
 // The votes at the end of the last bucket (Agreement in ag/dist/ddp.h).
 constexpr int64_t kVotes = 3;
 
-// dst = src * (1/world), one multiply per element in the gradient's dtype (src may be
-// dst). Returns whether every element was finite: v*0 is 0 for finite v and NaN for
-// inf or NaN, summed in sixteen independent lanes so the loop stays vectorised and
-// the check rides on the copy's memory traffic.
+// dst = src * (1/world), one multiply per element in the gradient's dtype (src may be dst).
 template <typename T>
-bool scaled_copy(const T* s, T* d, int64_t n, int world) {
+void scaled_copy(const T* s, T* d, int64_t n, int world) {
   const T inv = static_cast<T>(1.0 / world);
-  constexpr int kLanes = 16;
-  T acc[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int l = 0; l < kLanes; ++l) {
-      acc[l] += s[j + l] * T(0);
-      d[j + l] = s[j + l] * inv;
-    }
-  for (; j < n; ++j) {
-    acc[0] += s[j] * T(0);
-    d[j] = s[j] * inv;
-  }
-  T total = 0;
-  for (T a : acc) total += a;
-  return total == T(0);
+  for (int64_t j = 0; j < n; ++j) d[j] = s[j] * inv;
 }
 
 // One element of a bucket (float32 or float64), without making a tensor per access.
@@ -88,9 +71,9 @@ double get_element(const Tensor& flat, int64_t at) {
   return flat.dtype() == kFloat32 ? flat.data_ptr<float>()[at] : flat.data_ptr<double>()[at];
 }
 
-bool scaled_copy(const Tensor& src, const Tensor& dst, int world) {
-  if (src.dtype() == kFloat32) return scaled_copy(src.data_ptr<float>(), dst.data_ptr<float>(), src.numel(), world);
-  return scaled_copy(src.data_ptr<double>(), dst.data_ptr<double>(), src.numel(), world);
+void scaled_copy(const Tensor& src, const Tensor& dst, int world) {
+  if (src.dtype() == kFloat32) scaled_copy(src.data_ptr<float>(), dst.data_ptr<float>(), src.numel(), world);
+  else scaled_copy(src.data_ptr<double>(), dst.data_ptr<double>(), src.numel(), world);
 }
 
 // The module's trained parameters, and everything else it holds (frozen parameters, buffers).
@@ -208,7 +191,10 @@ void DistributedDataParallel::on_grad_ready(size_t i) {
   // Afterwards .grad is a view of the bucket, so the reduced values land in it with no copy back.
   // A gradient that already is its slot (accumulated in place) is scaled where it is.
   const bool in_place = grad.data_ptr() == slot.data_ptr();
-  if (!scaled_copy(in_place ? grad : grad.contiguous(), slot, comm_->world_size())) st.local_nonfinite = true;
+  scaled_copy(in_place ? grad : grad.contiguous(), slot, comm_->world_size());
+  // Checked in the slot just written, while it is still in cache: a finite value
+  // scaled by 1/world stays finite, inf and NaN stay what they were.
+  if (!ag::all_finite(slot)) st.local_nonfinite = true;
   if (in_place) grad.bump_version();
   else grad = slot;
   // Before the launch: the communication thread it wakes may take this core at once.
