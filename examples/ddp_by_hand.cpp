@@ -1,6 +1,9 @@
 // The seed notes' training loop made data-parallel by hand: each rank takes
 // its shard through a DistributedSampler and averages gradients after
 // backward. Run: mpirun -np 2 build/examples/example_ddp_by_hand
+// The same without the hand-written line, overlapping the averaging with backward:
+// construct `ag::dist::DistributedDataParallel ddp(model, comm);` after the model and
+// drop the allreduce_gradients call.
 #include <cstdio>
 
 #include <ag/ag.h>

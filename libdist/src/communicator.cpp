@@ -6,12 +6,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <thread>
 
 #include "ag/runtime.h"
 #include "comm_thread.h"
 #include "mpi_check.h"
+#include "pieces.h"
 
 namespace ag::dist {
 
@@ -95,21 +97,19 @@ std::shared_future<void> Communicator::allreduce_async(void* data, int64_t count
   }
   MPI_Datatype mt = mpi_type(dtype, "allreduce");
   int world = world_, rank = rank_;
+  int64_t max_piece = max_piece_;
   return impl_->thread->submit(std::move(what), [=, this](const detail::CommThread::Waiter& wait) {
-    MPI_Request req;
     char* p = static_cast<char*>(data);
-    // MPI counts are int: reduce very large buffers in pieces.
-    const int64_t chunk = int64_t{1} << 30;
-    for (int64_t off = 0; off < count; off += chunk) {
-      int n = static_cast<int>(std::min(chunk, count - off));
+    detail::for_each_piece(count, max_piece, [&](int64_t off, int n) {
       char* at = p + off * static_cast<int64_t>(element_size(dtype));
       if (wait.blocking) {
         mpi_check(MPI_Allreduce(MPI_IN_PLACE, at, n, mt, MPI_SUM, impl_->thread->world()), "MPI_Allreduce", rank);
       } else {
+        MPI_Request req;
         mpi_check(MPI_Iallreduce(MPI_IN_PLACE, at, n, mt, MPI_SUM, impl_->thread->world(), &req), "MPI_Iallreduce", rank);
         wait.wait(&req, 1);
       }
-    }
+    });
     if (op == ReduceOp::Avg) {
       if (dtype == kFloat32) {
         float inv = 1.0f / static_cast<float>(world);
@@ -135,20 +135,17 @@ void Communicator::broadcast(Tensor& t, int root) {
   if (root < 0 || root >= world_)
     throw std::invalid_argument("broadcast: root " + std::to_string(root) + " is not a rank of a world of " + std::to_string(world_));
   if (!impl_) return;
-  void* data = t.data_ptr();
-  size_t bytes = t.nbytes();
+  char* data = static_cast<char*>(t.data_ptr());
+  int64_t bytes = static_cast<int64_t>(t.nbytes()), max_piece = max_piece_;
   int rank = rank_;
   impl_->thread
       ->submit("broadcast " + to_string(t.sizes()),
                [=, this](const detail::CommThread::Waiter& wait) {
-                 const size_t chunk = size_t{1} << 30;
-                 for (size_t off = 0; off < bytes; off += chunk) {
+                 detail::for_each_piece(bytes, max_piece, [&](int64_t off, int n) {
                    MPI_Request req;
-                   mpi_check(MPI_Ibcast(static_cast<char*>(data) + off, static_cast<int>(std::min(chunk, bytes - off)),
-                                        MPI_BYTE, root, impl_->thread->world(), &req),
-                             "MPI_Ibcast", rank);
+                   mpi_check(MPI_Ibcast(data + off, n, MPI_BYTE, root, impl_->thread->world(), &req), "MPI_Ibcast", rank);
                    wait.wait(&req, 1);
-                 }
+                 });
                })
       .get();
   t.bump_version();
@@ -160,17 +157,29 @@ std::vector<Tensor> Communicator::allgather(const Tensor& t) {
   Dims shape = t.sizes();
   shape.insert(0, world_);
   Tensor out = ag::empty(shape, t.dtype());
-  const void* src = t.data_ptr();
-  void* dst = out.data_ptr();
-  int bytes = static_cast<int>(t.nbytes());
+  const char* src = static_cast<const char*>(t.data_ptr());
+  char* dst = static_cast<char*>(out.data_ptr());
+  int64_t bytes = static_cast<int64_t>(t.nbytes()), max_piece = max_piece_;
   int rank = rank_;
   impl_->thread
       ->submit("allgather " + to_string(t.sizes()),
                [=, this](const detail::CommThread::Waiter& wait) {
-                 MPI_Request req;
-                 mpi_check(MPI_Iallgather(src, bytes, MPI_BYTE, dst, bytes, MPI_BYTE, impl_->thread->world(), &req),
-                           "MPI_Iallgather", rank);
-                 wait.wait(&req, 1);
+                 // Piece [off, off + n) of every rank's tensor lands `bytes` apart in the
+                 // output: one received element of a type n bytes long whose extent is
+                 // `bytes`, so no int displacement has to reach past 2 GiB.
+                 detail::for_each_piece(bytes, max_piece, [&](int64_t off, int n) {
+                   MPI_Datatype piece, spaced;
+                   mpi_check(MPI_Type_contiguous(n, MPI_BYTE, &piece), "MPI_Type_contiguous", rank);
+                   mpi_check(MPI_Type_create_resized(piece, 0, static_cast<MPI_Aint>(bytes), &spaced),
+                             "MPI_Type_create_resized", rank);
+                   MPI_Type_free(&piece);
+                   mpi_check(MPI_Type_commit(&spaced), "MPI_Type_commit", rank);
+                   MPI_Request req;
+                   int rc = MPI_Iallgather(src + off, n, MPI_BYTE, dst + off, 1, spaced, impl_->thread->world(), &req);
+                   if (rc == MPI_SUCCESS) wait.wait(&req, 1);
+                   MPI_Type_free(&spaced);
+                   mpi_check(rc, "MPI_Iallgather", rank);
+                 });
                })
       .get();
   std::vector<Tensor> parts;
@@ -204,6 +213,13 @@ std::vector<std::string> Communicator::allgather_string(const std::string& s) {
   std::vector<std::string> out;
   for (int r = 0; r < world_; ++r) out.push_back(all.substr(displs[r], counts[r]));
   return out;
+}
+
+void Communicator::set_max_piece(int64_t count) {
+  if (count < 1 || count > std::numeric_limits<int>::max())
+    throw std::invalid_argument("set_max_piece: " + std::to_string(count) + " is not a count between 1 and " +
+                                std::to_string(std::numeric_limits<int>::max()));
+  max_piece_ = count;
 }
 
 void Communicator::barrier() {

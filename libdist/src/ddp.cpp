@@ -18,6 +18,7 @@ struct DistributedDataParallel::State {
   std::vector<int> pending;          // bucket → parameters not yet ready this step
   std::vector<char> ready;           // parameter → hook fired this step
   bool local_nonfinite = false;      // this step, some gradient copied in held inf or NaN
+  bool local_failed = false;         // this step's backward threw part-way
   std::chrono::steady_clock::time_point last_ready;  // when the step's latest gradient was in its bucket
   std::vector<std::shared_future<void>> launched;
   size_t next_launch = 0;
@@ -51,31 +52,14 @@ std::vector<std::string> lines(const std::string& s) {
   return out;
 }
 
-// The two votes at the end of the last bucket (Agreement in ag/dist/ddp.h).
-constexpr int64_t kVotes = 2;
+// The votes at the end of the last bucket (Agreement in ag/dist/ddp.h).
+constexpr int64_t kVotes = 3;
 
-// dst = src * (1/world), one multiply per element in the gradient's dtype (src may be
-// dst). Returns whether every element was finite: v*0 is 0 for finite v and NaN for
-// inf or NaN, summed in sixteen independent lanes so the loop stays vectorised and
-// the check rides on the copy's memory traffic.
+// dst = src * (1/world), one multiply per element in the gradient's dtype (src may be dst).
 template <typename T>
-bool scaled_copy(const T* s, T* d, int64_t n, int world) {
+void scaled_copy(const T* s, T* d, int64_t n, int world) {
   const T inv = static_cast<T>(1.0 / world);
-  constexpr int kLanes = 16;
-  T acc[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int l = 0; l < kLanes; ++l) {
-      acc[l] += s[j + l] * T(0);
-      d[j + l] = s[j + l] * inv;
-    }
-  for (; j < n; ++j) {
-    acc[0] += s[j] * T(0);
-    d[j] = s[j] * inv;
-  }
-  T total = 0;
-  for (T a : acc) total += a;
-  return total == T(0);
+  for (int64_t j = 0; j < n; ++j) d[j] = s[j] * inv;
 }
 
 // One element of a bucket (float32 or float64), without making a tensor per access.
@@ -87,9 +71,17 @@ double get_element(const Tensor& flat, int64_t at) {
   return flat.dtype() == kFloat32 ? flat.data_ptr<float>()[at] : flat.data_ptr<double>()[at];
 }
 
-bool scaled_copy(const Tensor& src, const Tensor& dst, int world) {
-  if (src.dtype() == kFloat32) return scaled_copy(src.data_ptr<float>(), dst.data_ptr<float>(), src.numel(), world);
-  return scaled_copy(src.data_ptr<double>(), dst.data_ptr<double>(), src.numel(), world);
+void scaled_copy(const Tensor& src, const Tensor& dst, int world) {
+  if (src.dtype() == kFloat32) scaled_copy(src.data_ptr<float>(), dst.data_ptr<float>(), src.numel(), world);
+  else scaled_copy(src.data_ptr<double>(), dst.data_ptr<double>(), src.numel(), world);
+}
+
+// The module's trained parameters, and everything else it holds (frozen parameters, buffers).
+std::pair<NamedTensors, NamedTensors> split_module(const nn::Module& m) {
+  std::pair<NamedTensors, NamedTensors> out;
+  for (const auto& [n, t] : m.named_parameters()) (t.requires_grad() ? out.first : out.second).emplace_back(n, t);
+  for (const auto& [n, t] : m.named_buffers()) out.second.emplace_back(n, t);
+  return out;
 }
 
 // Every rank computes the same message from the same gathered signatures.
@@ -156,6 +148,14 @@ DistributedDataParallel::DistributedDataParallel(NamedTensors params, NamedTenso
     st.hooks.push_back(params_[i].second.register_post_accumulate_grad_hook([this, i](Tensor&) { on_grad_ready(i); }));
 }
 
+DistributedDataParallel::DistributedDataParallel(const nn::Module& model, std::shared_ptr<Communicator> comm,
+                                                 DDPOptions opts)
+    : DistributedDataParallel(split_module(model), std::move(comm), opts) {}
+
+DistributedDataParallel::DistributedDataParallel(std::pair<NamedTensors, NamedTensors> split,
+                                                 std::shared_ptr<Communicator> comm, DDPOptions opts)
+    : DistributedDataParallel(std::move(split.first), std::move(split.second), std::move(comm), opts) {}
+
 DistributedDataParallel::~DistributedDataParallel() {
   for (size_t i = 0; i < params_.size() && i < st_->hooks.size(); ++i) params_[i].second.remove_hook(st_->hooks[i]);
   for (auto& f : st_->launched)
@@ -172,7 +172,10 @@ void DistributedDataParallel::on_grad_ready(size_t i) {
     st.launched.assign(plan_.size(), {});
     st.next_launch = 0;
     st.local_nonfinite = false;
-    autograd::queue_callback([this] { finalize(); });
+    st.local_failed = false;
+    // On failure the step is still completed, so that no bucket stays half-sent, the
+    // other ranks' allreduces find their partners and the next backward starts afresh.
+    autograd::queue_callback([this] { finalize(false); }, [this] { finalize(true); });
   }
   if (st.ready[i])
     throw std::runtime_error("DistributedDataParallel: parameter '" + params_[i].first +
@@ -188,7 +191,10 @@ void DistributedDataParallel::on_grad_ready(size_t i) {
   // Afterwards .grad is a view of the bucket, so the reduced values land in it with no copy back.
   // A gradient that already is its slot (accumulated in place) is scaled where it is.
   const bool in_place = grad.data_ptr() == slot.data_ptr();
-  if (!scaled_copy(in_place ? grad : grad.contiguous(), slot, comm_->world_size())) st.local_nonfinite = true;
+  scaled_copy(in_place ? grad : grad.contiguous(), slot, comm_->world_size());
+  // Checked in the slot just written, while it is still in cache: a finite value
+  // scaled by 1/world stays finite, inf and NaN stay what they were.
+  if (!ag::all_finite(slot)) st.local_nonfinite = true;
   if (in_place) grad.bump_version();
   else grad = slot;
   // Before the launch: the communication thread it wakes may take this core at once.
@@ -202,7 +208,7 @@ void DistributedDataParallel::launch_ready_buckets() {
     size_t b = st.next_launch++;
     int64_t count = plan_[b].numel;
     if (b + 1 == plan_.size()) {  // every gradient is in: this rank's votes join the last bucket
-      const double votes[kVotes] = {stop_vote_ ? 1.0 : 0.0, st.local_nonfinite ? 1.0 : 0.0};
+      const double votes[kVotes] = {stop_vote_ ? 1.0 : 0.0, st.local_nonfinite ? 1.0 : 0.0, st.local_failed ? 1.0 : 0.0};
       for (int64_t k = 0; k < kVotes; ++k) set_element(st.flat[b], count + k, votes[k]);
       count += kVotes;
     }
@@ -212,8 +218,9 @@ void DistributedDataParallel::launch_ready_buckets() {
   }
 }
 
-void DistributedDataParallel::finalize() {
+void DistributedDataParallel::finalize(bool failed) {
   State& st = *st_;
+  st.local_failed = failed;
   // Parameters that got no gradient this step count as zero, so no bucket waits forever.
   for (size_t i = 0; i < params_.size(); ++i) {
     if (st.ready[i]) continue;
@@ -232,7 +239,7 @@ void DistributedDataParallel::finalize() {
   if (!plan_.empty()) {
     const Tensor& last = st.flat.back();
     auto vote = [&](int64_t k) { return static_cast<int>(get_element(last, plan_.back().numel + k)); };
-    agreement_ = {vote(0), vote(1)};
+    agreement_ = {vote(0), vote(1), vote(2)};
   }
   // Parameters that got no gradient still get the average of the others' (their slot).
   for (size_t i = 0; i < params_.size(); ++i) {

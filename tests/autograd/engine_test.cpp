@@ -110,6 +110,40 @@ TEST(Hooks, PostAccumulateRunsAfterGradIsFinal) {
   EXPECT_THROW((a * 2.0).register_post_accumulate_grad_hook([](Tensor&) {}), std::runtime_error);
 }
 
+TEST(Engine, QueuedCallbackHearsOfAFailedBackward) {
+  // a's first hook queues a callback; its second hook, which runs next, may throw.
+  // The callback runs when backward finishes; its failure handler runs instead
+  // when backward throws, and the next backward is unaffected.
+  auto a = ag::tensor({1.}, ag::requires_grad());
+  std::vector<std::string> log;
+  bool fail = false;
+  a.register_post_accumulate_grad_hook([&](Tensor&) {
+    ag::autograd::queue_callback([&] { log.push_back("done"); }, [&] { log.push_back("failed"); });
+  });
+  a.register_post_accumulate_grad_hook([&](Tensor&) {
+    if (fail) throw std::runtime_error("hook");
+  });
+  (a * 3.0).sum().backward();
+  EXPECT_EQ(log, std::vector<std::string>{"done"});
+  fail = true;
+  EXPECT_THROW((a * 3.0).sum().backward(), std::runtime_error);
+  EXPECT_EQ(log, (std::vector<std::string>{"done", "failed"}));
+  fail = false;
+  (a * 3.0).sum().backward();
+  EXPECT_EQ(log, (std::vector<std::string>{"done", "failed", "done"}));
+}
+
+TEST(Engine, CallbackThatThrowsFailsTheOnesAfterIt) {
+  auto a = ag::tensor({1.}, ag::requires_grad());
+  std::vector<std::string> log;
+  a.register_post_accumulate_grad_hook([&](Tensor&) {
+    ag::autograd::queue_callback([] { throw std::runtime_error("first"); }, [&] { log.push_back("first failed"); });
+    ag::autograd::queue_callback([&] { log.push_back("second done"); }, [&] { log.push_back("second failed"); });
+  });
+  EXPECT_THROW((a * 3.0).sum().backward(), std::runtime_error);
+  EXPECT_EQ(log, std::vector<std::string>{"second failed"});
+}
+
 TEST(Hooks, RetainGradOnNonLeaf) {
   auto x = ag::tensor({1., 2.}, ag::requires_grad());
   auto h = x * 2.0;

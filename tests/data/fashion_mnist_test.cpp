@@ -2,6 +2,8 @@
 // and the error for a missing folder.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "ag/ag.h"
 #include "ag/data.h"
 #include "data/test_files.h"
@@ -9,8 +11,17 @@
 using namespace ag;
 using namespace ag::data;
 
+// The tests that read the real data set skip, naming the package, when it is not installed.
+#define REQUIRE_FASHION_MNIST()                                                              \
+  do {                                                                                       \
+    if (!std::filesystem::exists(FashionMNIST::kDefaultRoot))                                \
+      GTEST_SKIP() << FashionMNIST::kDefaultRoot << " is absent: install the Debian package " \
+                      "dataset-fashion-mnist (scripts/setup.sh does)";                       \
+  } while (0)
+
 // Reference values below were read from the files with an independent reader (Python's gzip).
 TEST(FashionMNIST, TrainingSetMatchesTheFiles) {
+  REQUIRE_FASHION_MNIST();
   FashionMNIST train;  // /usr/share/datasets/fashion-mnist, installed by scripts/setup.sh
   ASSERT_EQ(train.size(), 60000);
   Example first = train.get(0);
@@ -35,6 +46,7 @@ TEST(FashionMNIST, TrainingSetMatchesTheFiles) {
 }
 
 TEST(FashionMNIST, BatchPathEqualsCollatedSamples) {
+  REQUIRE_FASHION_MNIST();
   FashionMNIST train(FashionMNIST::kDefaultRoot, true, {.flatten = true});
   const std::vector<int64_t> idx = {59999, 0, 123, 0};
   Example fast = train.get_batch(idx);
@@ -50,6 +62,7 @@ TEST(FashionMNIST, BatchPathEqualsCollatedSamples) {
 }
 
 TEST(FashionMNIST, LoaderUsesTheBatchPath) {
+  REQUIRE_FASHION_MNIST();
   FashionMNIST test(FashionMNIST::kDefaultRoot, false, {.flatten = true});
   DataLoader loader(test, {.batch_size = 64, .shuffle = true, .seed = 0});
   EXPECT_EQ(loader.size(), 157);

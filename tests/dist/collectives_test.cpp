@@ -1,6 +1,8 @@
 // allreduce, broadcast, allgather and barrier for several sizes and dtypes.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "ag/ag.h"
 #include "dist_env.h"
 
@@ -50,4 +52,50 @@ TEST(CollectivesMisc, StringsBarrierAndErrors) {
   EXPECT_THROW(g_comm->broadcast(ints, g_comm->world_size()), std::invalid_argument);
   EXPECT_GE(g_comm->local_size(), 1);
   EXPECT_LT(g_comm->local_rank(), g_comm->local_size());
+}
+
+namespace {
+// Sets the communicator's largest MPI count while alive.
+struct MaxPiece {
+  int64_t prev;
+  explicit MaxPiece(int64_t n) : prev(g_comm->max_piece()) { g_comm->set_max_piece(n); }
+  ~MaxPiece() { g_comm->set_max_piece(prev); }
+};
+}  // namespace
+
+TEST(CollectivesMisc, TinyPiecesGiveTheSameResults) {
+  // Pieces of 3 elements (or bytes): every collective takes its piecewise path,
+  // with a last piece shorter than the others.
+  const int r = g_comm->rank(), w = g_comm->world_size();
+  MaxPiece tiny(3);
+  auto sum = ag::arange(0, 10, 1, ag::kFloat32) + static_cast<double>(r);
+  g_comm->allreduce(sum);
+  EXPECT_TRUE(sum.equal(ag::arange(0, 10, 1, ag::kFloat32) * static_cast<double>(w) + w * (w - 1) / 2.0));
+  auto b = ag::arange(0, 10, 1, ag::kFloat64) * static_cast<double>(r + 1);
+  g_comm->broadcast(b, w - 1);
+  EXPECT_TRUE(b.equal(ag::arange(0, 10, 1, ag::kFloat64) * static_cast<double>(w)));
+  auto parts = g_comm->allgather((ag::arange(0, 10, 1, ag::kFloat32) + 100.0 * r).reshape({2, 5}));
+  ASSERT_EQ(static_cast<int>(parts.size()), w);
+  for (int k = 0; k < w; ++k)
+    EXPECT_TRUE(parts[k].equal((ag::arange(0, 10, 1, ag::kFloat32) + 100.0 * k).reshape({2, 5}))) << "rank " << k;
+  EXPECT_THROW(g_comm->set_max_piece(0), std::invalid_argument);
+  EXPECT_THROW(g_comm->set_max_piece(int64_t{1} << 31), std::invalid_argument);
+}
+
+TEST(CollectivesLarge, AllgatherAboveTwoGiB) {
+  // Each rank's tensor is 2 GiB + 16 bytes: more bytes than an int counts. Run by
+  // the slow test dist.large_allgather only (it needs 4 GiB per rank).
+  if (!std::getenv("AG_TEST_LARGE_COLLECTIVES")) GTEST_SKIP() << "set AG_TEST_LARGE_COLLECTIVES=1 to run";
+  const int r = g_comm->rank(), w = g_comm->world_size();
+  const int64_t n = (int64_t{1} << 29) + 4;
+  auto t = ag::full({n}, static_cast<double>(r), ag::kFloat32);
+  t.narrow(0, n - 1, 1).fill_(1000.0 + r);  // the last element, beyond the first 2 GiB
+  auto parts = g_comm->allgather(t);
+  t = ag::Tensor();
+  ASSERT_EQ(static_cast<int>(parts.size()), w);
+  for (int k = 0; k < w; ++k) {
+    EXPECT_EQ(parts[k].narrow(0, 0, 1).item(), k) << "rank " << k;
+    EXPECT_EQ(parts[k].narrow(0, n - 2, 1).item(), k) << "rank " << k;
+    EXPECT_EQ(parts[k].narrow(0, n - 1, 1).item(), 1000.0 + k) << "rank " << k;
+  }
 }

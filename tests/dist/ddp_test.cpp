@@ -13,12 +13,11 @@
 
 using ag::Tensor;
 using ag::dist::DistributedDataParallel;
-using ag::dist::NamedTensors;
 
 namespace {
 
 // A two-layer MLP with explicit parameters, initialised from `seed`.
-struct TinyMlp {
+struct TinyMlp : ag::nn::Module {
   Tensor w1, b1, w2, b2, unused;
   explicit TinyMlp(uint64_t seed, int64_t hidden = 16) {
     ag::Generator g(seed);
@@ -27,14 +26,13 @@ struct TinyMlp {
       ag::uniform_(t, -0.3, 0.3, &g);
       return t.requires_grad_();
     };
-    w1 = init({8, hidden});
-    b1 = init({hidden});
-    w2 = init({hidden, 3});
-    b2 = init({3});
-    unused = init({5});
+    w1 = register_parameter("w1", init({8, hidden}));
+    b1 = register_parameter("b1", init({hidden}));
+    w2 = register_parameter("w2", init({hidden, 3}));
+    b2 = register_parameter("b2", init({3}));
+    unused = register_parameter("unused", init({5}));
   }
-  NamedTensors named() const { return {{"w1", w1}, {"b1", b1}, {"w2", w2}, {"b2", b2}, {"unused", unused}}; }
-  std::vector<Tensor> params() const { return {w1, b1, w2, b2, unused}; }
+  std::vector<Tensor> params() const { return parameters(); }
   Tensor loss(const Tensor& x, const Tensor& y) const {
     auto h = ag::relu(ag::matmul(x, w1) + b1);
     auto d = ag::matmul(h, w2) + b2 - y;
@@ -67,7 +65,7 @@ TEST(DDP, MatchesOneProcessWithTheWholeBatch) {
   const int w = g_comm->world_size(), r = g_comm->rank();
   const int64_t global = 64, local = global / w;
   TinyMlp dist_model(7 + r), ref(7);  // different seeds per rank: DDP broadcasts rank 0's values
-  DistributedDataParallel ddp(dist_model.named(), {}, g_comm, {.bucket_cap_bytes = 256});
+  DistributedDataParallel ddp(dist_model, g_comm, {.bucket_cap_bytes = 256});
   EXPECT_GT(ddp.buckets().size(), 1u);
   ag::optim::Adam opt_dist(dist_model.params(), {.lr = 1e-2}), opt_ref(ref.params(), {.lr = 1e-2});
   for (int step = 0; step < 20; ++step) {
@@ -85,8 +83,9 @@ TEST(DDP, MatchesOneProcessWithTheWholeBatch) {
 
 TEST(DDP, RanksStayBitwiseIdentical) {
   const int w = g_comm->world_size(), r = g_comm->rank();
+  if (w == 1) GTEST_SKIP() << "a group of one has no other rank to compare with";
   TinyMlp m(11 + r);
-  DistributedDataParallel ddp(m.named(), {}, g_comm);
+  DistributedDataParallel ddp(m, g_comm);
   for (int step = 0; step < 100; ++step) {
     auto [x, y] = global_batch(step + 500 + 97 * r, 8);  // each rank its own data
     m.loss(x, y).backward();
@@ -102,7 +101,7 @@ TEST(DDP, DifferentModelsFailOnEveryRankWithTheDifference) {
   if (g_comm->world_size() == 1) GTEST_SKIP() << "needs two ranks";
   TinyMlp m(1, g_comm->rank() == 1 ? 17 : 16);
   try {
-    DistributedDataParallel ddp(m.named(), {}, g_comm);
+    DistributedDataParallel ddp(m, g_comm);
     FAIL() << "expected a model mismatch error";
   } catch (const std::runtime_error& e) {
     std::string msg = e.what();
@@ -115,7 +114,7 @@ TEST(DDP, DifferentModelsFailOnEveryRankWithTheDifference) {
 TEST(DDP, UnusedParametersCountAsZeroWithoutHanging) {
   const int r = g_comm->rank();
   TinyMlp m(3);
-  DistributedDataParallel ddp(m.named(), {}, g_comm);
+  DistributedDataParallel ddp(m, g_comm);
   auto [x, y] = global_batch(1, 4);
   // `unused` takes part on rank 0 only: the average is rank 0's gradient / world.
   Tensor loss = m.loss(x, y);
@@ -128,7 +127,7 @@ TEST(DDP, UnusedParametersCountAsZeroWithoutHanging) {
 TEST(DDP, NoSyncAccumulatesLocallyThenReducesTheTotal) {
   const int w = g_comm->world_size(), r = g_comm->rank();
   TinyMlp m(5), ref(5);
-  DistributedDataParallel ddp(m.named(), {}, g_comm);
+  DistributedDataParallel ddp(m, g_comm);
   auto [x, y] = global_batch(9, 8 * w);
   auto mine = [&](int part) { return std::pair{x.narrow(0, (2 * r + part) * 4, 4), y.narrow(0, (2 * r + part) * 4, 4)}; };
   {
@@ -147,8 +146,9 @@ TEST(DDP, NoSyncAccumulatesLocallyThenReducesTheTotal) {
 }
 
 TEST(DDP, AllreduceGradientsByHandMatchesDdp) {
+  if (g_comm->world_size() == 1) GTEST_SKIP() << "a group of one communicates nothing: both sides are the local gradient";
   TinyMlp a(21), b(21);
-  DistributedDataParallel ddp(a.named(), {}, g_comm);
+  DistributedDataParallel ddp(a, g_comm);
   auto [x, y] = global_batch(40 + g_comm->rank(), 6);
   a.loss(x, y).backward();
   b.loss(x, y).backward();
@@ -162,7 +162,7 @@ TEST(DDP, AgreementCountsStopVotesAndRanksWithNonFiniteGradients) {
   if (w == 1) GTEST_SKIP() << "a group of one does not communicate";
   for (size_t cap : {size_t{256}, size_t{25} << 20}) {  // several buckets and one
     TinyMlp m(11);
-    DistributedDataParallel ddp(m.named(), {}, g_comm, {.bucket_cap_bytes = cap});
+    DistributedDataParallel ddp(m, g_comm, {.bucket_cap_bytes = cap});
     auto [x, y] = global_batch(3 + r, 4);
     // Step 1: rank 0 votes to stop; the last rank's input holds an inf, so its
     // gradients do (and, averaged, everyone's).
@@ -181,4 +181,79 @@ TEST(DDP, AgreementCountsStopVotesAndRanksWithNonFiniteGradients) {
     EXPECT_EQ(ddp.last_agreement().nonfinite_ranks, 0) << "cap " << cap;
     EXPECT_TRUE(std::isfinite(m.w1.grad().sum().item())) << "cap " << cap;
   }
+}
+
+TEST(DDP, BackwardThatThrowsPartWayLeavesTheNextStepWorking) {
+  // The last rank's hook on b1 throws after DDP has taken b1's gradient: that rank's
+  // backward fails part-way. Every rank finishes the step (the failed one sends what
+  // it has), learns of the failure, and the next step is an ordinary one.
+  const int w = g_comm->world_size(), r = g_comm->rank();
+  for (size_t cap : {size_t{256}, size_t{25} << 20}) {  // several buckets and one
+    TinyMlp m(13), ref(13);
+    DistributedDataParallel ddp(m, g_comm, {.bucket_cap_bytes = cap});
+    bool fail = r == w - 1;
+    m.b1.register_post_accumulate_grad_hook([&](Tensor&) {
+      if (fail) throw std::runtime_error("hook failed");
+    });
+    auto [x, y] = global_batch(60 + r, 4);
+    if (fail) EXPECT_THROW(m.loss(x, y).backward(), std::runtime_error) << "cap " << cap;
+    else m.loss(x, y).backward();
+    EXPECT_EQ(ddp.last_agreement().failed_ranks, w > 1 ? 1 : 0) << "cap " << cap;
+    fail = false;
+    for (auto& p : m.params()) p.mutable_grad().reset();
+    auto [x2, y2] = global_batch(70 + r, 4);
+    m.loss(x2, y2).backward();
+    EXPECT_EQ(ddp.last_agreement().failed_ranks, 0) << "cap " << cap;
+    ref.loss(x2, y2).backward();
+    ag::dist::allreduce_gradients(ref.params(), *g_comm);
+    EXPECT_TRUE(m.w1.grad().equal(ref.w1.grad())) << "cap " << cap;
+    EXPECT_TRUE(m.b2.grad().equal(ref.b2.grad())) << "cap " << cap;
+  }
+}
+
+TEST(DDP, AnomalyFoundPartWayLeavesTheNextStepWorking) {
+  // Anomaly mode finds a NaN in the first layer's backward on the last rank, after
+  // the second layer's gradients went into their buckets.
+  const int w = g_comm->world_size(), r = g_comm->rank();
+  TinyMlp m(17);
+  DistributedDataParallel ddp(m, g_comm, {.bucket_cap_bytes = 256});
+  auto [x, y] = global_batch(80 + r, 4);
+  {
+    ag::DetectAnomalyGuard anomaly;
+    Tensor h = ag::relu(ag::matmul(x, m.w1) + m.b1);
+    // The hidden layer's incoming gradient turns NaN, so its backward returns NaN.
+    if (r == w - 1) h.register_hook([](const Tensor& g) { return g * std::numeric_limits<double>::quiet_NaN(); });
+    auto d = ag::matmul(h, m.w2) + m.b2 - y;
+    auto loss = (d * d).mean();
+    if (r == w - 1) EXPECT_THROW(loss.backward(), ag::AnomalyError);
+    else loss.backward();
+  }
+  EXPECT_EQ(ddp.last_agreement().failed_ranks, w > 1 ? 1 : 0);
+  for (auto& p : m.params()) p.mutable_grad().reset();
+  m.loss(x, y).backward();
+  EXPECT_EQ(ddp.last_agreement().failed_ranks, 0);
+  EXPECT_TRUE(std::isfinite(m.w1.grad().sum().item()));
+}
+
+TEST(DDP, ModuleConstructorAveragesTrainedParametersAndBroadcastsTheRest) {
+  // Per-rank values everywhere: after wrapping, every rank holds rank 0's trained
+  // parameter, frozen parameter and buffer; only the trained one is averaged.
+  const int w = g_comm->world_size(), r = g_comm->rank();
+  struct Net : ag::nn::Module {
+    Tensor weight, frozen, stats;
+    explicit Net(double v) {
+      weight = register_parameter("weight", ag::full({3}, v));
+      frozen = register_parameter("frozen", ag::full({2}, v), /*requires_grad=*/false);
+      stats = register_buffer("stats", ag::full({2}, v));
+    }
+  };
+  Net net(r + 1.0);
+  DistributedDataParallel ddp(net, g_comm);
+  ASSERT_EQ(ddp.buckets().size(), 1u);
+  EXPECT_EQ(ddp.buckets()[0].params.size(), 1u);  // the frozen one is not reduced
+  EXPECT_TRUE(net.weight.equal(ag::full({3}, 1.0)));
+  EXPECT_TRUE(net.frozen.equal(ag::full({2}, 1.0)));
+  EXPECT_TRUE(net.stats.equal(ag::full({2}, 1.0)));
+  (net.weight * static_cast<double>(r)).sum().backward();
+  EXPECT_TRUE(net.weight.grad().allclose(ag::full({3}, (w - 1) / 2.0)));
 }

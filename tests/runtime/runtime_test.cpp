@@ -6,11 +6,18 @@
 
 #include "ag/ag.h"
 
+// OpenBLAS's own report of its thread count (the test links OpenBLAS directly).
+extern "C" int openblas_get_num_threads(void);
+
 TEST(Runtime, ThreadSettingCoversBlasAndOwnLoops) {
   int before = ag::get_num_threads();
   EXPECT_GE(before, 1);
   ag::set_num_threads(2);
   EXPECT_EQ(ag::get_num_threads(), 2);
+  EXPECT_EQ(openblas_get_num_threads(), 2);
+  ag::set_num_threads(3);
+  EXPECT_EQ(openblas_get_num_threads(), 3);
+  ag::set_num_threads(2);
   // The pool must give the same answer as one thread on an input large enough to
   // be split (twice kernels::kParallelGrain and more).
   auto x = ag::arange(0, 1 << 22, 1, ag::kFloat64);
@@ -18,6 +25,7 @@ TEST(Runtime, ThreadSettingCoversBlasAndOwnLoops) {
   ag::set_num_threads(1);
   double one = (x * 3.0).sum().item();
   EXPECT_EQ(one, two);
+  EXPECT_EQ(openblas_get_num_threads(), 1);
   ag::set_num_threads(before);
 }
 

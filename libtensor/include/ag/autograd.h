@@ -76,8 +76,12 @@ void backward(const TensorList& outputs, const TensorList& grad_outputs = {}, bo
 
 /// Runs `fn` once the current backward pass has processed its whole graph (before
 /// backward() returns). Only valid from inside backward, e.g. from a hook; DDP uses
-/// it to finish its buckets.
-void queue_callback(std::function<void()> fn);
+/// it to finish its buckets. Should the backward fail instead (an exception from a
+/// node, a hook, anomaly mode or an earlier callback), `fn` does not run and
+/// `on_failure` does, before the exception leaves backward(), so that whatever `fn`
+/// was to finish can be left in order; an exception from `on_failure` is dropped in
+/// favour of the original one.
+void queue_callback(std::function<void()> fn, std::function<void()> on_failure = {});
 
 /// The edge a gradient for `t` should flow into (its grad_fn, or its AccumulateGrad when a leaf).
 Edge gradient_edge(const Tensor& t);

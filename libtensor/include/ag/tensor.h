@@ -288,6 +288,13 @@ Tensor tanh(const Tensor& a);
 Tensor sigmoid(const Tensor& a);
 Tensor relu(const Tensor& a);
 Tensor clamp(const Tensor& a, std::optional<double> lo, std::optional<double> hi);
+/// torch.isfinite: a bool tensor of a's shape, true where the element is neither
+/// inf, -inf nor NaN (everywhere for integer and bool tensors). Not differentiable.
+Tensor isfinite(const Tensor& a);
+/// Whether every element of `a` is finite: isfinite(a).all() without the bool
+/// tensor, in one vectorised pass (a copy first when `a` is not contiguous). True
+/// for an empty tensor and for integer and bool tensors.
+bool all_finite(const Tensor& a);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);

@@ -3,8 +3,8 @@
 
 #include <cctype>
 #include <cmath>
-#include <cstring>
 
+#include "kernels/finite.h"
 #include "kernels/kernels.h"
 
 namespace ag {
@@ -21,28 +21,18 @@ namespace {
 
 enum class Finiteness { Finite, HasInf, HasNan };
 
-// Exponent bits all ones means inf or NaN; the integer test vectorises, unlike
-// a float compare chain. Only a tensor that fails it is scanned again for NaN.
-template <typename T, typename Bits>
-Finiteness scan(const T* p, int64_t n) {
-  constexpr Bits exp_mask = sizeof(T) == 4 ? Bits(0x7f800000u) : Bits(0x7ff0000000000000ull);
-  bool bad = false;
-  for (int64_t i = 0; i < n; ++i) {
-    Bits b;
-    std::memcpy(&b, p + i, sizeof b);
-    bad |= (b & exp_mask) == exp_mask;
-  }
-  if (!bad) return Finiteness::Finite;
-  for (int64_t i = 0; i < n; ++i)
-    if (std::isnan(p[i])) return Finiteness::HasNan;
-  return Finiteness::HasInf;
-}
-
+// One vectorised pass finds any inf or NaN; only a tensor that has one is
+// scanned again, to name which.
 Finiteness finiteness(const Tensor& t) {
-  if (!t.defined() || (t.dtype() != kFloat32 && t.dtype() != kFloat64)) return Finiteness::Finite;
+  if (!t.defined() || kernels::all_finite(t)) return Finiteness::Finite;
   Tensor c = kernels::contiguous(t);
-  if (c.dtype() == kFloat32) return scan<float, uint32_t>(c.data_ptr<float>(), c.numel());
-  return scan<double, uint64_t>(c.data_ptr<double>(), c.numel());
+  bool nan = AG_DISPATCH_FLOATING(c.dtype(), "anomaly check", [&] {
+    const scalar_t* p = c.data_ptr<scalar_t>();
+    for (int64_t i = 0; i < c.numel(); ++i)
+      if (std::isnan(p[i])) return true;
+    return false;
+  });
+  return nan ? Finiteness::HasNan : Finiteness::HasInf;
 }
 
 const char* what_values(Finiteness f) { return f == Finiteness::HasNan ? "nan" : "inf"; }

@@ -35,28 +35,17 @@ void accumulate(TensorList& buffer, size_t slot, Tensor g) {
   }
 }
 
-thread_local std::vector<std::function<void()>>* current_callbacks = nullptr;
+struct Callback {
+  std::function<void()> fn, on_failure;
+};
+using Callbacks = std::vector<Callback>;
 
-}  // namespace
+thread_local Callbacks* current_callbacks = nullptr;
 
-void queue_callback(std::function<void()> fn) {
-  if (!current_callbacks) throw std::logic_error("queue_callback: called outside of a backward pass");
-  current_callbacks->push_back(std::move(fn));
-}
-
-void backward(const TensorList& outputs, const TensorList& grad_outputs, bool retain_graph) {
+void run_graph(const TensorList& outputs, const TensorList& grad_outputs, bool retain_graph) {
   if (!grad_outputs.empty() && grad_outputs.size() != outputs.size())
     throw std::invalid_argument("backward: got " + std::to_string(grad_outputs.size()) + " gradients for " +
                                 std::to_string(outputs.size()) + " outputs");
-  NoGradGuard no_grad;  // allgrad does not build graphs of the backward pass (no create_graph)
-  std::vector<std::function<void()>> callbacks;
-  auto* outer_callbacks = current_callbacks;
-  current_callbacks = &callbacks;
-  struct Restore {
-    std::vector<std::function<void()>>*& slot;
-    std::vector<std::function<void()>>* prev;
-    ~Restore() { slot = prev; }
-  } restore{current_callbacks, outer_callbacks};
   std::unordered_map<Node*, int> deps;
   std::unordered_map<Node*, TensorList> buffers;
   std::vector<std::shared_ptr<Node>> roots;
@@ -125,10 +114,43 @@ void backward(const TensorList& outputs, const TensorList& grad_outputs, bool re
       if (--deps[e.fn.get()] == 0) ready.push(e.fn);
     }
   }
-  // Callbacks may queue more callbacks; run until none are left.
-  for (size_t i = 0; i < callbacks.size(); ++i) {
-    auto fn = std::move(callbacks[i]);
-    fn();
+}
+
+}  // namespace
+
+void queue_callback(std::function<void()> fn, std::function<void()> on_failure) {
+  if (!current_callbacks) throw std::logic_error("queue_callback: called outside of a backward pass");
+  current_callbacks->push_back({std::move(fn), std::move(on_failure)});
+}
+
+void backward(const TensorList& outputs, const TensorList& grad_outputs, bool retain_graph) {
+  NoGradGuard no_grad;  // allgrad does not build graphs of the backward pass (no create_graph)
+  Callbacks callbacks;
+  auto* outer_callbacks = current_callbacks;
+  current_callbacks = &callbacks;
+  struct Restore {
+    Callbacks*& slot;
+    Callbacks* prev;
+    ~Restore() { slot = prev; }
+  } restore{current_callbacks, outer_callbacks};
+  size_t next = 0;  // the first callback not yet started
+  try {
+    run_graph(outputs, grad_outputs, retain_graph);
+    // Callbacks may queue more callbacks; run until none are left.
+    while (next < callbacks.size()) {
+      auto fn = std::move(callbacks[next++].fn);
+      fn();
+    }
+  } catch (...) {
+    // Callbacks not yet started hear of the failure; one that threw itself does not.
+    for (size_t i = next; i < callbacks.size(); ++i) {
+      if (!callbacks[i].on_failure) continue;
+      try {
+        callbacks[i].on_failure();
+      } catch (...) {
+      }
+    }
+    throw;
   }
 }
 

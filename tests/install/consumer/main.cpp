@@ -8,5 +8,7 @@ int main(int argc, char** argv) {
   auto x = ag::tensor({2.}, ag::requires_grad());
   auto y = x * x * 3;
   y.backward();
+  ag::nn::Linear layer(2, 1);
+  ag::dist::DistributedDataParallel ddp(layer, comm);
   std::cout << x.grad() << " world " << comm->world_size() << "\n";
 }

@@ -71,6 +71,13 @@ class Communicator {
   std::chrono::milliseconds collective_timeout() const { return opts_.collective_timeout; }
   void set_collective_timeout(std::chrono::milliseconds t) { opts_.collective_timeout = t; }
 
+  /// The largest count handed to one MPI call (MPI counts are int): larger buffers
+  /// are reduced, broadcast and gathered in pieces of at most this many elements
+  /// (bytes for broadcast and allgather). Lowering it makes small buffers take the
+  /// piecewise path, which is what tests do; it must be the same on every rank.
+  void set_max_piece(int64_t count);
+  int64_t max_piece() const { return max_piece_; }
+
   /// Ends every process of the job with `reason` (MPI_Abort); locally, exits.
   [[noreturn]] void abort(const std::string& reason, int code = 1);
 
@@ -83,6 +90,7 @@ class Communicator {
   bool mpi_ = false;
   std::string thread_level_ = "local";
   std::atomic<int64_t> step_{0};
+  int64_t max_piece_ = int64_t{1} << 30;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ag/dist/communicator.h"
+#include "ag/nn/module.h"
 #include "ag/tensor.h"
 
 namespace ag::dist {
@@ -52,6 +53,11 @@ class DistributedDataParallel {
   /// broadcasts rank 0's values and installs the gradient hooks.
   DistributedDataParallel(NamedTensors params, NamedTensors buffers, std::shared_ptr<Communicator> comm,
                           DDPOptions opts = {});
+  /// Wraps `model` (torch's DDP(model)): its parameters under their dotted names, and its
+  /// buffers, as above. Parameters that do not require grad (frozen) are broadcast with
+  /// the buffers and not averaged, as PyTorch does. The tensors are shared with the
+  /// module, which must keep the same parameters while the wrapper lives.
+  DistributedDataParallel(const nn::Module& model, std::shared_ptr<Communicator> comm, DDPOptions opts = {});
   ~DistributedDataParallel();
   DistributedDataParallel(const DistributedDataParallel&) = delete;
   DistributedDataParallel& operator=(const DistributedDataParallel&) = delete;
@@ -83,6 +89,14 @@ class DistributedDataParallel {
     /// 1/world before the sum, finite inputs cannot overflow it, so the averaged
     /// gradient is finite exactly when this is 0 — on every rank alike.
     int nonfinite_ranks = 0;
+    /// Ranks whose backward failed part-way (an exception from a hook, a node or
+    /// anomaly mode) before all of their gradients were in the buckets. Such a rank
+    /// still sends its buckets, what it had computed and zeros for the rest, so the
+    /// ranks stay in step and the next backward works; the averaged gradient is then
+    /// incomplete and the step should be skipped. A backward that fails before any of
+    /// the model's gradients is ready sends nothing: the other ranks wait in their
+    /// first bucket until the collective timeout ends the job.
+    int failed_ranks = 0;
   };
   /// This rank's stop vote for the coming synchronised backwards (e.g. a signal arrived).
   void vote_stop(bool stop) { stop_vote_ = stop; }
@@ -98,9 +112,11 @@ class DistributedDataParallel {
 
  private:
   struct State;
+  DistributedDataParallel(std::pair<NamedTensors, NamedTensors> params_and_rest, std::shared_ptr<Communicator> comm,
+                          DDPOptions opts);
   void on_grad_ready(size_t param);
   void launch_ready_buckets();
-  void finalize();
+  void finalize(bool failed);
 
   NamedTensors params_;
   std::shared_ptr<Communicator> comm_;
