@@ -113,12 +113,7 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
   if (!o.checkpoint_dir.empty()) r.ckdir.emplace(o.checkpoint_dir, static_cast<int>(o.keep));
   resume_or_init(r);
 
-  if (r.world > 1) {
-    dist::NamedTensors params, buffers;
-    for (const auto& [n, t] : r.info.module->named_parameters()) params.emplace_back(n, t);
-    for (const auto& [n, t] : r.info.module->named_buffers()) buffers.emplace_back(n, t);
-    r.ddp = std::make_unique<dist::DistributedDataParallel>(params, buffers, comm);
-  }
+  if (r.world > 1) r.ddp = std::make_unique<dist::DistributedDataParallel>(*r.info.module, comm);
   const int threads = get_num_threads();
   r.say("allgrad " + std::string(allgrad_version()) + ": " + r.info.spec + " on " + r.data->description + ", " +
         std::to_string(r.world) + (r.world > 1 ? " ranks × " : " rank × ") + std::to_string(threads) +
