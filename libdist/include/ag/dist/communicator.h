@@ -1,10 +1,16 @@
 // ag::dist::Communicator: the process group. Under mpirun it wraps Open MPI;
 // launched any other way it is a local group of one, with no MPI runtime.
-// Note [One MPI thread]: every MPI call, MPI_Init_thread and MPI_Finalize
+// Note [One MPI thread]: every collective, MPI_Init_thread and MPI_Finalize
 // included, runs on one communication thread owned by the Communicator; other
-// threads hand it work and wait on futures. This needs no more than
-// MPI_THREAD_FUNNELED from the library and keeps collective order identical
-// on every rank (the order in which they were submitted).
+// threads hand it work and wait on futures, which keeps collective order
+// identical on every rank (the order in which they were submitted). The
+// communication thread asks for MPI_THREAD_MULTIPLE: with it (and more than one
+// rank) a watchdog thread calls MPI too, answering other ranks' health queries
+// and aborting a stalled job while the communication thread sits in a blocking
+// collective (Open MPI's fastest algorithms). With less, there is no watchdog:
+// collectives are nonblocking and the communication thread polls them and
+// enforces the timeout itself, which needs MPI_THREAD_FUNNELED; an MPI library
+// that offers only MPI_THREAD_SINGLE is refused with an error naming the level.
 #pragma once
 #include <atomic>
 #include <chrono>
