@@ -23,10 +23,17 @@ int main(int argc, char** argv) {
   ag::ensure_best_blas_kernels(argc, argv);
   ag::manual_seed(0);
 
-  // Auto Grad: y = 3x², dy/dx at 2 is 12; used twice, the gradients add up to 24.
+  // Auto Grad: y = 3x², dy/dx at 2 is 12.
   auto x = ag::tensor({2.}, ag::requires_grad());
   auto y = x * x * 3;
   y.backward();
+  std::cout << x.grad() << "\n";
+  // x used in two functions: the gradients passed back add up to 12 + 12 = 24.
+  x.mutable_grad().reset();  // x.grad = None
+  auto z = x * x * 3;
+  z.backward();   // passes 12 to x
+  y = x * x * 3;  // y built again: the first backward freed its graph, as PyTorch's does
+  y.backward();   // passes 12 to x
   std::cout << x.grad() << "\n";
 
   // Linear layer: N,*,H_in → N,*,H_out.

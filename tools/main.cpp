@@ -41,6 +41,7 @@ int train(const std::vector<std::string>& args) {
   }
   ag::dist::CommunicatorOptions copts;
   copts.collective_timeout = std::chrono::milliseconds(static_cast<int64_t>(opts.collective_timeout * 1000));
+  copts.tune_open_mpi = true;
   auto comm = ag::dist::Communicator::create(copts);
   return ag::dist::run_or_abort(*comm, [&] {
     try {

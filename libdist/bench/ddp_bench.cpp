@@ -27,7 +27,7 @@ double secs(Clock::duration d) { return std::chrono::duration<double>(d).count()
 int main(int argc, char** argv) {
   const double mb = argc > 1 ? std::atof(argv[1]) : 10.0;
   const int reps = 40;
-  auto comm = ag::dist::Communicator::create();
+  auto comm = ag::dist::Communicator::create({.tune_open_mpi = true});  // as the CLI runs
   const int64_t total = static_cast<int64_t>(mb * (1 << 20) / 4);
   const int nparams = 20;
 

@@ -73,6 +73,11 @@ void CommThread::run(std::promise<void>& ready) {
     int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided);
     if (rc != MPI_SUCCESS) throw std::runtime_error("MPI_Init_thread failed: " + mpi_error_string(rc));
     setup_.thread_level = level_name(provided);
+    if (provided < MPI_THREAD_FUNNELED) {
+      MPI_Finalize();
+      throw std::runtime_error(std::string("MPI provides only ") + level_name(provided) +
+                               "; allgrad needs MPI_THREAD_FUNNELED or more (its collectives run on their own thread)");
+    }
     MPI_Comm_dup(MPI_COMM_WORLD, &world_);
     MPI_Comm_dup(MPI_COMM_WORLD, &health_);
     MPI_Comm_set_errhandler(world_, MPI_ERRORS_RETURN);

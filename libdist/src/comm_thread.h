@@ -1,5 +1,6 @@
-// The single thread that makes every MPI call (Note [One MPI thread] in
-// communicator.h), and the watchdog that runs inside its wait loop.
+// The thread that runs every collective (Note [One MPI thread] in
+// communicator.h), and the watchdog that guards its blocking collectives when
+// MPI provides MPI_THREAD_MULTIPLE.
 #pragma once
 #include <mpi.h>
 

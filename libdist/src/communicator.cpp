@@ -39,10 +39,9 @@ std::shared_ptr<Communicator> Communicator::create(CommunicatorOptions opts) {
   if (!launched_by_mpi()) return c;
   // Open MPI's shared-memory transport copies large messages with one
   // process_vm_readv by default, which pins the peer's pages on every call; on this
-  // kind of (virtualised, 2-core) machine that costs more than the copy itself: a
-  // 1 MB gradient allreduce between 2 ranks takes ≈ 95 µs that way and ≈ 60 µs
-  // through the shared-memory queues (bench_ddp). An explicit setting wins.
-  setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", /*overwrite=*/0);
+  // kind of (virtualised, 2-core) machine that costs more than the copy itself
+  // (bench_ddp). An explicit setting wins.
+  if (opts.tune_open_mpi) setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", /*overwrite=*/0);
   c->impl_ = std::make_unique<Impl>();
   Communicator* self = c.get();
   c->impl_->thread = std::make_unique<detail::CommThread>([self] { return self->opts_.collective_timeout; },
@@ -237,8 +236,7 @@ void Communicator::barrier() {
 
 void Communicator::abort(const std::string& reason, int code) {
   if (impl_) impl_->thread->abort(reason, code);
-  std::fprintf(stderr, "allgrad: %s\n", reason.c_str());
-  std::exit(code);
+  throw JobAborted(reason, code);
 }
 
 int run_or_abort(Communicator& comm, const std::function<int()>& body) {

@@ -3,6 +3,8 @@
 // one rank's failure turned into a failure of the job.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "dist_env.h"
 
 std::shared_ptr<ag::dist::Communicator> g_comm;
@@ -10,6 +12,7 @@ std::shared_ptr<ag::dist::Communicator> g_comm;
 int main(int argc, char** argv) {
   ag::dist::CommunicatorOptions opts;
   opts.collective_timeout = std::chrono::seconds(60);
+  opts.tune_open_mpi = std::getenv("AG_TEST_TUNE_OPEN_MPI") != nullptr;  // see side_effects_test.cpp
   g_comm = ag::dist::Communicator::create(opts);
   testing::InitGoogleTest(&argc, argv);
   if (g_comm->rank() != 0) {

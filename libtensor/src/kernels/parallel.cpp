@@ -1,9 +1,6 @@
 // A fixed pool of worker threads; the caller runs the first chunk itself.
 #include "kernels/parallel.h"
 
-#include <xmmintrin.h>
-#include <pmmintrin.h>
-
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -12,6 +9,7 @@
 #include <vector>
 
 #include "ag/runtime.h"
+#include "kernels/denormal.h"
 
 namespace ag::kernels {
 namespace {
@@ -75,8 +73,7 @@ class Pool {
       }
       if (ftz_.load() != ftz_applied) {
         ftz_applied = ftz_.load();
-        _MM_SET_FLUSH_ZERO_MODE(ftz_applied ? _MM_FLUSH_ZERO_ON : _MM_FLUSH_ZERO_OFF);
-        _MM_SET_DENORMALS_ZERO_MODE(ftz_applied ? _MM_DENORMALS_ZERO_ON : _MM_DENORMALS_ZERO_OFF);
+        set_thread_flush_denormal(ftz_applied);
       }
       in_region = true;
       (*task)(begin, end);

@@ -2,9 +2,7 @@
 #include "ag/runtime.h"
 
 #include <cblas.h>
-#include <pmmintrin.h>
 #include <unistd.h>
-#include <xmmintrin.h>
 
 #include <algorithm>
 #include <atomic>
@@ -17,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "kernels/denormal.h"
 #include "kernels/parallel.h"
 
 namespace ag {
@@ -71,21 +70,21 @@ int get_num_threads() {
 }
 
 bool set_flush_denormal(bool on) {
-  if (!__builtin_cpu_supports("sse3")) return false;
-  _MM_SET_FLUSH_ZERO_MODE(on ? _MM_FLUSH_ZERO_ON : _MM_FLUSH_ZERO_OFF);
-  _MM_SET_DENORMALS_ZERO_MODE(on ? _MM_DENORMALS_ZERO_ON : _MM_DENORMALS_ZERO_OFF);
+  if (!kernels::set_thread_flush_denormal(on)) return false;
   kernels::set_pool_flush_denormal(on);
   return true;
 }
 
 std::string preferred_blas_core() {
+#if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
       __builtin_cpu_supports("avx512dq"))
     return "SkylakeX";
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
   if (__builtin_cpu_supports("avx")) return "Sandybridge";
-  return "";
+#endif
+  return "";  // the core names are x86 ones: elsewhere OpenBLAS's own choice stands
 }
 
 std::string active_blas_core() {
