@@ -24,10 +24,14 @@ class Progress {
   void metrics(int64_t step, int64_t epoch, double loss, double lr, double samples_per_s, int64_t skipped_steps,
                std::optional<double> test_accuracy = std::nullopt);
   void end_epoch();
+  /// The run's last line, printed even when quiet (the caller prints it on rank 0 only);
+  /// a failed write throws, naming stdout and the OS error.
+  void summary(const std::string& s);
 
  private:
   bool enabled_, tty_;
   std::FILE* metrics_ = nullptr;
+  std::string metrics_name_;
   bool bar_open_ = false;
   std::chrono::steady_clock::time_point last_draw_{};
 };
