@@ -104,6 +104,14 @@ conf table.toml        '[train]\nlr = 0.1\n'
 conf no_equals.toml    'lr\n'
 conf nested.toml       'config = "other.toml"\n'
 conf binary.toml       '\xff\xfe\x00garbage\n'
+conf dup_key.toml      'epochs = 2\nlr = 0.1\nepochs = 3\n'
+conf dup_spelling.toml 'batch-size = 2\nbatch_size = 3\n'
+conf bom.toml          '\xef\xbb\xbfepochs = 1\nbogus = 2\n'
+# Named pipes where files are expected: opening one for reading would wait for a writer.
+mkfifo fifo.agc fifo.toml fifo.safetensors fifo.csv
+mkdir fifo_dir idx_fifo
+mkfifo fifo_dir/ckpt-000009.agc idx_fifo/train-images-idx3-ubyte
+printf "$LABELS2" >idx_fifo/train-labels-idx1-ubyte
 
 # The checkpoints and weight files the later rows need.
 "$AG" train "${S[@]}" --checkpoint-dir ck --max-steps 2 >/dev/null 2>&1 || die "could not write a checkpoint to test with"
@@ -259,13 +267,28 @@ expect 2 "table.toml:1: tables are not used"                          train "${S
 expect 2 "no_equals.toml:1: expected key = value"                     train "${S[@]}" --config no_equals.toml
 expect 2 "nested.toml:1: unknown key 'config'"                        train "${S[@]}" --config nested.toml
 expect 2 "binary.toml:1: expected key = value"                        train "${S[@]}" --config binary.toml
-expect 2 "cannot read 'missing.toml'"                                 train "${S[@]}" --config missing.toml
-expect 2 "--config: 'empty_dir' is a folder"                          train "${S[@]}" --config empty_dir
+expect 2 "dup_key.toml:3: key 'epochs' is set twice \(lines 1 and 3\)" train "${S[@]}" --config dup_key.toml
+expect 2 "dup_spelling.toml:2: key 'batch-size' is set twice"         train "${S[@]}" --config dup_spelling.toml
+expect 2 "bom.toml:2: unknown key 'bogus'"                            train "${S[@]}" --config bom.toml
+expect 2 "--config 'missing.toml': cannot open: No such file"         train "${S[@]}" --config missing.toml
+expect 2 "--config 'empty_dir': is a directory, not a regular file"   train "${S[@]}" --config empty_dir
+expect 2 "--config 'fifo.toml': is a named pipe \(FIFO\), not a regular file" train "${S[@]}" --config fifo.toml
 # Checkpoints and weights.
 expect 1 "is of model 'mlp:4,8,3', not 'mlp:4,16,3'"                  train --model mlp:4,16,3 --data synthetic:50 --quiet --resume "$C"
 expect 1 "holds no checkpoint"                                        train "${S[@]}" --resume empty_dir
 expect 1 "missing.agc"                                                train "${S[@]}" --resume missing.agc
 expect 1 "two_bytes.safetensors"                                      train "${S[@]}" --init-weights two_bytes.safetensors
+# Named pipes given or found as checkpoints, weights or data: refused at once.
+FIFO="is a named pipe \(FIFO\), not a regular file"
+expect 1 "'fifo.agc': $FIFO"                                          train "${S[@]}" --resume fifo.agc
+expect 1 "'fifo.safetensors': $FIFO"                                  train "${S[@]}" --init-weights fifo.safetensors
+expect 1 "fifo_dir.*no valid checkpoint \(ckpt-000009.agc: $FIFO\)"   train "${S[@]}" --resume auto --checkpoint-dir fifo_dir
+expect 1 "'fifo.csv': $FIFO"                                          train "${M[@]}" --data csv:fifo.csv
+expect 1 "idx_fifo/train-images-idx3-ubyte': $FIFO"                   train "${M[@]}" --data idx:idx_fifo
+expect 1 "'fifo.agc': $FIFO"                                          inspect fifo.agc
+expect 1 "fifo_dir.*no valid checkpoint \(ckpt-000009.agc: $FIFO\)"   inspect fifo_dir
+expect 2 "'fifo.agc': $FIFO"                                          diff "$C" fifo.agc
+expect 1 "'fifo.agc': $FIFO"                                          export fifo.agc --format npz -o x.npz
 # Weights of another model: PyTorch's load_state_dict message, one line per problem.
 expect --lines 4 1 "size mismatch for 0.weight"                       train "${S[@]}" --init-weights other
 # An unwritable --checkpoint-dir fails at start-up, before any training output.

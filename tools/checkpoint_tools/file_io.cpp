@@ -10,6 +10,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "ag/regular_file.h"
+
 namespace ag::tools {
 
 namespace {
@@ -20,14 +22,15 @@ std::string read_file(const std::string& path, const std::string& what) {
   auto fail = [&](const std::string& action) {
     throw std::runtime_error(what + " '" + path + "': cannot " + action + ": " + std::strerror(errno));
   };
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail("open");
+  std::string problem;
+  int fd = open_regular_file(path, &problem);
+  if (fd < 0) throw std::runtime_error(what + " '" + path + "': " + problem);
   struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    int err = S_ISDIR(st.st_mode) ? EISDIR : errno;
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
     ::close(fd);
     errno = err;
-    fail("read it as a file");
+    fail("stat");
   }
   std::string out(static_cast<size_t>(st.st_size), '\0');
   size_t done = 0;

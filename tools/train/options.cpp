@@ -7,11 +7,12 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <limits>
+#include <map>
 #include <sstream>
+
+#include "file_io.h"
 
 namespace ag::tools {
 
@@ -146,11 +147,16 @@ std::string trim(const std::string& s) {
 
 // key = value lines; values may be "quoted", true/false for switches; # comments.
 void read_config(TrainOptions& o, const std::string& path) {
-  // A folder opens as a stream that reads nothing, which would pass for an empty file.
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw UsageError("--config: '" + path + "' is a folder, not a file");
-  std::ifstream in(path);
-  if (!in) throw UsageError("--config: cannot read '" + path + "'");
+  std::string text;
+  try {
+    text = read_file(path, "--config");  // a regular file only: a FIFO would block, a folder read as empty
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
+  // A UTF-8 byte order mark (Windows editors write one) is not part of the first key.
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+  std::istringstream in(text);
+  std::map<std::string, int> seen;  // key → line
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     std::string where = path + ":" + std::to_string(n) + ": ";
@@ -168,6 +174,8 @@ void read_config(TrainOptions& o, const std::string& path) {
     for (char& c : key) if (c == '_') c = '-';
     const Flag* f = find_flag(key);
     if (!f || key == "config") throw UsageError(where + "unknown key '" + key + "'");
+    if (auto [it, fresh] = seen.emplace(key, n); !fresh)
+      throw UsageError(where + "key '" + key + "' is set twice (lines " + std::to_string(it->second) + " and " + std::to_string(n) + ")");
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
     if (f->is_switch) {
       if (value == "true") f->set(o, "");
