@@ -23,7 +23,7 @@ namespace {
 GzipFile::GzipFile(const std::string& path) : path_(path) {
   std::string problem;
   int fd = open_regular_file(path, &problem);
-  if (fd < 0) fail(path, problem);
+  if (fd < 0) fail(path, errno == ENOENT ? "does not exist" : problem);
   auto fail_closing = [&](const std::string& what) {
     ::close(fd);
     fail(path, what);

@@ -25,7 +25,9 @@ int open_regular_file(const std::string& path, std::string* problem) {
   // Without O_NONBLOCK, opening a FIFO waits for a writer, forever if none comes.
   int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
-    *problem = std::string("cannot open: ") + std::strerror(errno);
+    const int err = errno;
+    *problem = std::string("cannot open: ") + std::strerror(err);
+    errno = err;
     return -1;
   }
   struct stat st;
@@ -37,6 +39,7 @@ int open_regular_file(const std::string& path, std::string* problem) {
   if (!S_ISREG(st.st_mode)) {
     *problem = std::string("is ") + kind_of(st.st_mode) + ", not a regular file";
     ::close(fd);
+    errno = 0;
     return -1;
   }
   int flags = ::fcntl(fd, F_GETFL);
