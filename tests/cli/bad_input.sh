@@ -332,6 +332,11 @@ expect 2 "unknown format 'onnx'"                                      export "$C
 expect 2 "usage: allgrad export"                                      export "$C" --format npz
 expect 1 "no section 'nope'"                                          export "$C" --format npz -o x.npz --section nope
 expect 1 "/proc/x/y.npz"                                              export "$C" --format npz -o /proc/x/y.npz
+# An export onto its own input, by any name, is refused before the checkpoint is touched.
+ln "$C" hard_link.agc
+expect 2 "-o $C: is the checkpoint being exported"                 export "$C" --format npz -o "$C"
+expect 2 "-o hard_link.agc: is the checkpoint being exported \($C\)" export ck --format safetensors -o hard_link.agc
+"$AG" inspect --verify "$C" >/dev/null 2>&1 || fail "export onto its own input damaged $C"
 
 echo "$ROWS rows"
 finish
