@@ -65,6 +65,8 @@ csv three_features.csv 'a,b,c,label\n1,2,3,0\n1,2,3,1\n'
 csv header_only.csv   'a,b,c,d,label\n'
 csv empty.csv         ''
 csv binary.csv        '\x00\x01\x02\xff\n\x03,\x04\n'
+csv dup_label.csv     'label,a,b,c,label\n0,1,2,3,4\n'
+csv quoted_comma.csv  'a,b,c,d,label\n1,"2,5",3,4,0\n'
 # idx DIR IMAGES LABELS: a folder with the train- pair, contents as printf formats.
 idx() { mkdir -p "$1"; printf "$2" >"$1/train-images-idx3-ubyte"; printf "$3" >"$1/train-labels-idx1-ubyte"; }
 LABELS2='\x00\x00\x08\x01\x00\x00\x00\x02\x00\x01'
@@ -233,6 +235,8 @@ expect 1 "header_only.csv.*no data rows"                              train "${M
 expect 1 "empty.csv.*is empty"                                        train "${M[@]}" --data csv:empty.csv
 expect 1 "binary.csv"                                                 train "${M[@]}" --data csv:binary.csv
 expect 1 "no column named 'nope'"                                     train "${M[@]}" --data csv:good.csv:label=nope
+expect 1 "dup_label.csv.*label column 'label' appears twice in the header on line 1 \(columns 1 and 5\)" train "${M[@]}" --data csv:dup_label.csv:label=label
+expect 1 "quoted_comma.csv.*line 2, column 2 \('b'\): '2,5' is not a number" train "${M[@]}" --data csv:quoted_comma.csv
 expect 1 "label column index 7 is out of range for 5 columns"         train "${M[@]}" --data csv:good.csv:label=7
 expect 1 "label column index '99999999999999999999' is out of range"  train "${M[@]}" --data csv:good.csv:label=99999999999999999999
 expect 1 "missing.csv"                                                train "${M[@]}" --data csv:missing.csv
