@@ -85,6 +85,9 @@ idx idx_counts    "$IMAGES2x2x2" '\x00\x00\x08\x01\x00\x00\x00\x03\x00\x01\x02'
 idx idx_label9    "$IMAGES2x2x2" '\x00\x00\x08\x01\x00\x00\x00\x02\x00\x09'
 idx idx_label200  "$IMAGES2x2x2" '\x00\x00\x08\x01\x00\x00\x00\x02\x00\xc8'
 idx idx_empty     '\x00\x00\x08\x03\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x02' '\x00\x00\x08\x01\x00\x00\x00\x00'
+idx idx_test_shape "$IMAGES2x2x2" "$LABELS2"
+printf '\x00\x00\x08\x03\x00\x00\x00\x01\x00\x00\x00\x03\x00\x00\x00\x03\x01\x02\x03\x04\x05\x06\x07\x08\x09' >idx_test_shape/t10k-images-idx3-ubyte
+printf '\x00\x00\x08\x01\x00\x00\x00\x01\x00' >idx_test_shape/t10k-labels-idx1-ubyte
 idx idx_features  '\x00\x00\x08\x03\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00\x01\x05' '\x00\x00\x08\x01\x00\x00\x00\x01\x00'
 # Compressed: a header claiming 64 GiB in a 31-byte gzip file, and a cut-off gzip stream.
 mkdir idx_gzip_lie idx_gzip_cut
@@ -230,7 +233,7 @@ expect 1 "labels range over \[0, 7\].*3 classes"                      train "${M
 expect 1 "labels range over \[-1, 0\].*3 classes"                     train "${M[@]}" --data csv:negative.csv
 expect 1 "fraction.csv.*label '0.5' is not an integer"                train "${M[@]}" --data csv:fraction.csv
 expect 1 "ragged.csv.*line 3 has 4 fields, expected 5"                train "${M[@]}" --data csv:ragged.csv
-expect 1 "3 features but the model takes 4"                           train "${M[@]}" --data csv:three_features.csv
+expect 1 "three_features.csv: examples have 3 features \(shape \[3\]\) but the model takes 4" train "${M[@]}" --data csv:three_features.csv
 expect 1 "header_only.csv.*no data rows"                              train "${M[@]}" --data csv:header_only.csv
 expect 1 "empty.csv.*is empty"                                        train "${M[@]}" --data csv:empty.csv
 expect 1 "binary.csv"                                                 train "${M[@]}" --data csv:binary.csv
@@ -257,7 +260,10 @@ expect 1 "has 2 images but labels file .* has 3 labels"               train "${M
 expect 1 "idx_label9/train-labels.*labels range over \[0, 9\].*3 classes" train "${M[@]}" --data idx:idx_label9
 expect 1 "idx_label200/train-labels.*label 200 .*not a class index"   train "${M[@]}" --data idx:idx_label200
 expect 1 "idx:idx_empty: the training set holds no examples"          train "${M[@]}" --data idx:idx_empty
-expect 1 "idx:idx_features: examples have 1 features but the model takes 4" train "${M[@]}" --data idx:idx_features
+expect 1 "idx:idx_features: idx_features/train-images-idx3-ubyte: examples have 1 features \(shape \[1\]\) but the model takes 4 \(shape \[4\]\)" train "${M[@]}" --data idx:idx_features
+# The test split is checked at start-up too, before any training (nothing on stdout).
+expect 1 "idx:idx_test_shape: idx_test_shape/t10k-images-idx3-ubyte: examples have 9 features \(shape \[9\]\) but the model takes 4" train "${M[@]}" --data idx:idx_test_shape --checkpoint-dir test_shape_ck
+[ -s "$OUT" ] && fail "idx_test_shape: training started before the test set was checked: $(head -c 300 "$OUT")"
 expect 1 "empty_dir has no train-"                                    train "${M[@]}" --data idx:empty_dir
 # Config files.
 expect 2 "unknown_key.toml:2: unknown key 'bogus-key'"                train "${S[@]}" --config unknown_key.toml
