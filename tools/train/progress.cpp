@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -13,7 +14,18 @@
 
 namespace ag::tools {
 
-Progress::Progress(bool enabled, const std::string& metrics_path) : enabled_(enabled), tty_(isatty(STDOUT_FILENO) != 0) {
+namespace {
+// Open MPI (and other launchers) give each rank a pty, so isatty() says yes even when
+// the user's stdout is a file: under a launcher the bar's redraws would fill the log.
+bool under_mpi_launcher() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+}  // namespace
+
+Progress::Progress(bool enabled, const std::string& metrics_path)
+    : enabled_(enabled), tty_(isatty(STDOUT_FILENO) != 0 && !under_mpi_launcher()) {
   if (!metrics_path.empty()) {
     metrics_ = std::fopen(metrics_path.c_str(), "a");
     if (!metrics_) throw std::runtime_error("--metrics: cannot open '" + metrics_path + "' for writing: " + std::strerror(errno));

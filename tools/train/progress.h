@@ -1,5 +1,6 @@
 // What a training run prints (rank 0 only): a progress bar per epoch on a
-// terminal, plain periodic lines otherwise; and the --metrics JSON lines file.
+// terminal in a single process, plain periodic lines otherwise (a file, a pipe,
+// any run under an MPI launcher); and the --metrics JSON lines file.
 #pragma once
 #include <chrono>
 #include <cstdint>
