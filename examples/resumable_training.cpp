@@ -37,7 +37,10 @@ int main(int argc, char** argv) {
   ag::TrainingRun run(model, opt, loader, &sched);
   run.world_size = comm->world_size();
   ag::CheckpointDir checkpoints(dir, 2);
-  if (auto latest = checkpoints.latest()) run.restore(ag::load_checkpoint(latest->path), latest->path);
+  if (auto latest = checkpoints.latest()) {
+    run.restore(ag::load_checkpoint(latest->path), latest->path);
+    if (comm->rank() == 0) std::printf("resumed at step %lld\n", static_cast<long long>(run.step));
+  }
   std::unique_ptr<ag::dist::DistributedDataParallel> ddp;
   if (comm->world_size() > 1) ddp = std::make_unique<ag::dist::DistributedDataParallel>(model, comm);
 

@@ -2,7 +2,9 @@
 #include <cstdlib>
 #include <ostream>
 
+#include "ag/checkpoint.h"
 #include "checkpoint_tools.h"
+#include "file_io.h"
 #include "train/options.h"
 
 namespace ag::tools {
@@ -60,7 +62,11 @@ int run_checkpoint_tool(const std::string& cmd, const std::vector<std::string>& 
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());  // a wrong flag value is a usage error (exit 2), like any other
   }
-  return export_checkpoint(pos[0], fmt, output, out, section);
+  // Resolved here so that an output that is the input itself (by any name) is refused before it is touched.
+  const std::string input = resolve_checkpoint_path(pos[0]);
+  if (same_file(input, output))
+    throw UsageError("-o " + output + ": is the checkpoint being exported (" + input + "); writing it would destroy it");
+  return export_checkpoint(input, fmt, output, out, section);
 }
 
 }  // namespace ag::tools

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "ag/dist/communicator.h"
 #include "ag/runtime.h"
 #include "checkpoint_tools.h"
+#include "standard_streams.h"
 #include "train/options.h"
 #include "train/train_loop.h"
 
@@ -55,9 +57,23 @@ int train(const std::vector<std::string>& args) {
   });
 }
 
+// Writes `pending` to stdout and flushes it; returns the command's exit code, or the
+// error code when its output could not be written completely: a truncated report
+// must not look like a successful one.
+int with_output_checked(const std::string& cmd, int rc, const std::string& pending = "") {
+  try {
+    ag::tools::write_or_throw(stdout, pending, "standard output");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "allgrad %s: %s\n", cmd.c_str(), e.what());
+    return cmd == "diff" ? 2 : 1;  // diff's 1 means "different"
+  }
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  ag::tools::ensure_standard_fds();
   // A file-size limit (ulimit -f) then fails the write with EFBIG and a clear error
   // naming the file, as in Python, instead of killing the process mid-save.
   std::signal(SIGXFSZ, SIG_IGN);
@@ -72,10 +88,22 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "--version" || cmd == "version") {
       std::printf("allgrad %s\n%s\n", ag::allgrad_version(), ag::blas_report().c_str());
-      return 0;
+      return with_output_checked(cmd, 0);
     }
-    if (cmd == "train") return train(rest);
-    if (cmd == "inspect" || cmd == "diff" || cmd == "export") return ag::tools::run_checkpoint_tool(cmd, rest, std::cout, std::cerr);
+    if (cmd == "train") return with_output_checked(cmd, train(rest));
+    if (cmd == "inspect" || cmd == "diff" || cmd == "export") {
+      // Held until the end and written in one go, so that a failed write is seen
+      // with its OS error; what a failing command printed before its error still appears.
+      std::ostringstream report;
+      int rc;
+      try {
+        rc = ag::tools::run_checkpoint_tool(cmd, rest, report, std::cerr);
+      } catch (...) {
+        std::fwrite(report.str().data(), 1, report.str().size(), stdout);
+        throw;
+      }
+      return with_output_checked(cmd, rc, report.str());
+    }
     std::fprintf(stderr, "allgrad: unknown command '%s'\n%s", cmd.c_str(), kUsage);
     return 2;
   } catch (const ag::tools::UsageError& e) {

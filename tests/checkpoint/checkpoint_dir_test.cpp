@@ -35,14 +35,16 @@ TEST(CheckpointDir, NamesAreZeroPaddedSteps) {
 
 TEST(CheckpointDir, KeepsTheNewestK) {
   ScratchDir dir;
-  CheckpointDir cd(dir / "run", 3);  // created on first save
-  EXPECT_FALSE(cd.latest().has_value());
-  for (int64_t step : {100, 200, 300, 400, 500}) {
-    std::string path = cd.save(sample_checkpoint(step));
-    EXPECT_EQ(path, cd.path_for_step(step));
-  }
-  EXPECT_EQ(steps(cd), (std::vector<int64_t>{300, 400, 500}));
-  EXPECT_EQ(cd.latest()->step, 500);
+  {
+    CheckpointDir cd(dir / "run", 3);  // created on first save
+    EXPECT_FALSE(cd.latest().has_value());
+    for (int64_t step : {100, 200, 300, 400, 500}) {
+      std::string path = cd.save(sample_checkpoint(step));
+      EXPECT_EQ(path, cd.path_for_step(step));
+    }
+    EXPECT_EQ(steps(cd), (std::vector<int64_t>{300, 400, 500}));
+    EXPECT_EQ(cd.latest()->step, 500);
+  }  // one writer at a time: this one's lock goes with it
   CheckpointDir all(dir / "run", 0);
   for (int64_t step : {600, 700, 800, 900}) all.save(sample_checkpoint(step));
   EXPECT_EQ(steps(all).size(), 7u);
@@ -53,12 +55,12 @@ TEST(CheckpointDir, ListIgnoresOtherNames) {
   CheckpointDir cd(dir.path());
   cd.save(sample_checkpoint(3));
   for (const char* name : {"ckpt-000009.agc.bak", "ckpt-abc.agc", "ckpt-.agc", "xckpt-000010.agc", "notes.txt",
-                           ".ckpt-000011.agc.tmp-1-0"})
+                           ".ckpt-000011.agc.tmp-999999999-0"})
     ag::testing::write_bytes(dir / name, "junk");
   EXPECT_EQ(steps(cd), (std::vector<int64_t>{3}));
   EXPECT_EQ(cd.latest()->step, 3);  // the stray temporary is never a candidate
   cd.save(sample_checkpoint(4));
-  EXPECT_FALSE(fs::exists(dir / ".ckpt-000011.agc.tmp-1-0"));  // cleaned after a successful save
+  EXPECT_FALSE(fs::exists(dir / ".ckpt-000011.agc.tmp-999999999-0"));  // no such process: cleaned after a successful save
   EXPECT_TRUE(fs::exists(dir / "notes.txt"));
 }
 

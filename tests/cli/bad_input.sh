@@ -65,6 +65,8 @@ csv three_features.csv 'a,b,c,label\n1,2,3,0\n1,2,3,1\n'
 csv header_only.csv   'a,b,c,d,label\n'
 csv empty.csv         ''
 csv binary.csv        '\x00\x01\x02\xff\n\x03,\x04\n'
+csv dup_label.csv     'label,a,b,c,label\n0,1,2,3,4\n'
+csv quoted_comma.csv  'a,b,c,d,label\n1,"2,5",3,4,0\n'
 # idx DIR IMAGES LABELS: a folder with the train- pair, contents as printf formats.
 idx() { mkdir -p "$1"; printf "$2" >"$1/train-images-idx3-ubyte"; printf "$3" >"$1/train-labels-idx1-ubyte"; }
 LABELS2='\x00\x00\x08\x01\x00\x00\x00\x02\x00\x01'
@@ -83,6 +85,9 @@ idx idx_counts    "$IMAGES2x2x2" '\x00\x00\x08\x01\x00\x00\x00\x03\x00\x01\x02'
 idx idx_label9    "$IMAGES2x2x2" '\x00\x00\x08\x01\x00\x00\x00\x02\x00\x09'
 idx idx_label200  "$IMAGES2x2x2" '\x00\x00\x08\x01\x00\x00\x00\x02\x00\xc8'
 idx idx_empty     '\x00\x00\x08\x03\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x02' '\x00\x00\x08\x01\x00\x00\x00\x00'
+idx idx_test_shape "$IMAGES2x2x2" "$LABELS2"
+printf '\x00\x00\x08\x03\x00\x00\x00\x01\x00\x00\x00\x03\x00\x00\x00\x03\x01\x02\x03\x04\x05\x06\x07\x08\x09' >idx_test_shape/t10k-images-idx3-ubyte
+printf '\x00\x00\x08\x01\x00\x00\x00\x01\x00' >idx_test_shape/t10k-labels-idx1-ubyte
 idx idx_features  '\x00\x00\x08\x03\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00\x01\x05' '\x00\x00\x08\x01\x00\x00\x00\x01\x00'
 # Compressed: a header claiming 64 GiB in a 31-byte gzip file, and a cut-off gzip stream.
 mkdir idx_gzip_lie idx_gzip_cut
@@ -104,6 +109,14 @@ conf table.toml        '[train]\nlr = 0.1\n'
 conf no_equals.toml    'lr\n'
 conf nested.toml       'config = "other.toml"\n'
 conf binary.toml       '\xff\xfe\x00garbage\n'
+conf dup_key.toml      'epochs = 2\nlr = 0.1\nepochs = 3\n'
+conf dup_spelling.toml 'batch-size = 2\nbatch_size = 3\n'
+conf bom.toml          '\xef\xbb\xbfepochs = 1\nbogus = 2\n'
+# Named pipes where files are expected: opening one for reading would wait for a writer.
+mkfifo fifo.agc fifo.toml fifo.safetensors fifo.csv
+mkdir fifo_dir idx_fifo
+mkfifo fifo_dir/ckpt-000009.agc idx_fifo/train-images-idx3-ubyte
+printf "$LABELS2" >idx_fifo/train-labels-idx1-ubyte
 
 # The checkpoints and weight files the later rows need.
 "$AG" train "${S[@]}" --checkpoint-dir ck --max-steps 2 >/dev/null 2>&1 || die "could not write a checkpoint to test with"
@@ -172,7 +185,14 @@ expect 2 "--batch-size.*0.*out of range"                              train "${S
 expect 2 "--batch-size.*-1.*out of range"                             train "${S[@]}" --batch-size -1
 expect 2 "--epochs.*0.*out of range"                                  train "${S[@]}" --epochs 0
 expect 2 "--epochs.*-1.*out of range"                                 train "${S[@]}" --epochs -1
-expect 2 "--epochs.*not a whole number"                               train "${S[@]}" --epochs 99999999999999999999
+expect 2 "--epochs: 99999999999999999999 is out of range \(at most 1000000"  train "${S[@]}" --epochs 99999999999999999999
+# Products the run forms (epochs × batches, batch size × ranks) must fit int64; the
+# value is parsed into the type used (--keep is an int) and echoed as typed.
+expect 2 "--epochs: 2000000000000000000 is out of range \(at most 1000000: .*epochs × batches" train "${S[@]}" --epochs 2000000000000000000
+expect 2 "--batch-size: 9223372036854775807 is out of range \(at most 1073741824" train "${S[@]}" --batch-size 9223372036854775807
+expect 2 "--keep: 4294967296 is out of range \(at most 2147483647\)"  train "${S[@]}" --keep 4294967296
+expect 2 "--keep: 2147483648 is out of range \(at most 2147483647\)"  train "${S[@]}" --keep 2147483648
+expect 2 "--seed: -99999999999999999999 is out of range \(at least 0\)" train "${S[@]}" --seed -99999999999999999999
 expect 2 "--max-steps.*-2.*out of range"                              train "${S[@]}" --max-steps -2
 expect 2 "--lr.*-1.*out of range"                                     train "${S[@]}" --lr -1
 expect 2 "--lr.*'1e999' is not a number"                              train "${S[@]}" --lr 1e999
@@ -213,11 +233,13 @@ expect 1 "labels range over \[0, 7\].*3 classes"                      train "${M
 expect 1 "labels range over \[-1, 0\].*3 classes"                     train "${M[@]}" --data csv:negative.csv
 expect 1 "fraction.csv.*label '0.5' is not an integer"                train "${M[@]}" --data csv:fraction.csv
 expect 1 "ragged.csv.*line 3 has 4 fields, expected 5"                train "${M[@]}" --data csv:ragged.csv
-expect 1 "3 features but the model takes 4"                           train "${M[@]}" --data csv:three_features.csv
+expect 1 "three_features.csv: examples have 3 features \(shape \[3\]\) but the model takes 4" train "${M[@]}" --data csv:three_features.csv
 expect 1 "header_only.csv.*no data rows"                              train "${M[@]}" --data csv:header_only.csv
 expect 1 "empty.csv.*is empty"                                        train "${M[@]}" --data csv:empty.csv
 expect 1 "binary.csv"                                                 train "${M[@]}" --data csv:binary.csv
 expect 1 "no column named 'nope'"                                     train "${M[@]}" --data csv:good.csv:label=nope
+expect 1 "dup_label.csv.*label column 'label' appears twice in the header on line 1 \(columns 1 and 5\)" train "${M[@]}" --data csv:dup_label.csv:label=label
+expect 1 "quoted_comma.csv.*line 2, column 2 \('b'\): '2,5' is not a number" train "${M[@]}" --data csv:quoted_comma.csv
 expect 1 "label column index 7 is out of range for 5 columns"         train "${M[@]}" --data csv:good.csv:label=7
 expect 1 "label column index '99999999999999999999' is out of range"  train "${M[@]}" --data csv:good.csv:label=99999999999999999999
 expect 1 "missing.csv"                                                train "${M[@]}" --data csv:missing.csv
@@ -238,27 +260,45 @@ expect 1 "has 2 images but labels file .* has 3 labels"               train "${M
 expect 1 "idx_label9/train-labels.*labels range over \[0, 9\].*3 classes" train "${M[@]}" --data idx:idx_label9
 expect 1 "idx_label200/train-labels.*label 200 .*not a class index"   train "${M[@]}" --data idx:idx_label200
 expect 1 "idx:idx_empty: the training set holds no examples"          train "${M[@]}" --data idx:idx_empty
-expect 1 "idx:idx_features: examples have 1 features but the model takes 4" train "${M[@]}" --data idx:idx_features
+expect 1 "idx:idx_features: idx_features/train-images-idx3-ubyte: examples have 1 features \(shape \[1\]\) but the model takes 4 \(shape \[4\]\)" train "${M[@]}" --data idx:idx_features
+# The test split is checked at start-up too, before any training (nothing on stdout).
+expect 1 "idx:idx_test_shape: idx_test_shape/t10k-images-idx3-ubyte: examples have 9 features \(shape \[9\]\) but the model takes 4" train "${M[@]}" --data idx:idx_test_shape --checkpoint-dir test_shape_ck
+[ -s "$OUT" ] && fail "idx_test_shape: training started before the test set was checked: $(head -c 300 "$OUT")"
 expect 1 "empty_dir has no train-"                                    train "${M[@]}" --data idx:empty_dir
 # Config files.
 expect 2 "unknown_key.toml:2: unknown key 'bogus-key'"                train "${S[@]}" --config unknown_key.toml
 expect 2 "bad_value.toml:1: --epochs: 'two' is not a whole number"    train "${S[@]}" --config bad_value.toml
 expect 2 "bad_switch.toml:1: quiet takes true or false"               train "${S[@]}" --config bad_switch.toml
 expect 2 "negative.toml:1: --batch-size: -3 is out of range"          train "${S[@]}" --config negative.toml
-expect 2 "huge.toml:1: --batch-size: .* is not a whole number"        train "${S[@]}" --config huge.toml
+expect 2 "huge.toml:1: --batch-size: 99999999999999999999999 is out of range" train "${S[@]}" --config huge.toml
 expect 2 "real_for_int.toml:1: --threads: '1.5' is not a whole number" train "${S[@]}" --config real_for_int.toml
 expect 2 "text_for_real.toml:1: --lr: 'fast' is not a number"         train "${S[@]}" --config text_for_real.toml
 expect 2 "table.toml:1: tables are not used"                          train "${S[@]}" --config table.toml
 expect 2 "no_equals.toml:1: expected key = value"                     train "${S[@]}" --config no_equals.toml
 expect 2 "nested.toml:1: unknown key 'config'"                        train "${S[@]}" --config nested.toml
 expect 2 "binary.toml:1: expected key = value"                        train "${S[@]}" --config binary.toml
-expect 2 "cannot read 'missing.toml'"                                 train "${S[@]}" --config missing.toml
-expect 2 "--config: 'empty_dir' is a folder"                          train "${S[@]}" --config empty_dir
+expect 2 "dup_key.toml:3: key 'epochs' is set twice \(lines 1 and 3\)" train "${S[@]}" --config dup_key.toml
+expect 2 "dup_spelling.toml:2: key 'batch-size' is set twice"         train "${S[@]}" --config dup_spelling.toml
+expect 2 "bom.toml:2: unknown key 'bogus'"                            train "${S[@]}" --config bom.toml
+expect 2 "--config 'missing.toml': cannot open: No such file"         train "${S[@]}" --config missing.toml
+expect 2 "--config 'empty_dir': is a directory, not a regular file"   train "${S[@]}" --config empty_dir
+expect 2 "--config 'fifo.toml': is a named pipe \(FIFO\), not a regular file" train "${S[@]}" --config fifo.toml
 # Checkpoints and weights.
 expect 1 "is of model 'mlp:4,8,3', not 'mlp:4,16,3'"                  train --model mlp:4,16,3 --data synthetic:50 --quiet --resume "$C"
 expect 1 "holds no checkpoint"                                        train "${S[@]}" --resume empty_dir
 expect 1 "missing.agc"                                                train "${S[@]}" --resume missing.agc
 expect 1 "two_bytes.safetensors"                                      train "${S[@]}" --init-weights two_bytes.safetensors
+# Named pipes given or found as checkpoints, weights or data: refused at once.
+FIFO="is a named pipe \(FIFO\), not a regular file"
+expect 1 "'fifo.agc': $FIFO"                                          train "${S[@]}" --resume fifo.agc
+expect 1 "'fifo.safetensors': $FIFO"                                  train "${S[@]}" --init-weights fifo.safetensors
+expect 1 "fifo_dir.*no valid checkpoint \(ckpt-000009.agc: $FIFO\)"   train "${S[@]}" --resume auto --checkpoint-dir fifo_dir
+expect 1 "'fifo.csv': $FIFO"                                          train "${M[@]}" --data csv:fifo.csv
+expect 1 "idx_fifo/train-images-idx3-ubyte': $FIFO"                   train "${M[@]}" --data idx:idx_fifo
+expect 1 "'fifo.agc': $FIFO"                                          inspect fifo.agc
+expect 1 "fifo_dir.*no valid checkpoint \(ckpt-000009.agc: $FIFO\)"   inspect fifo_dir
+expect 2 "'fifo.agc': $FIFO"                                          diff "$C" fifo.agc
+expect 1 "'fifo.agc': $FIFO"                                          export fifo.agc --format npz -o x.npz
 # Weights of another model: PyTorch's load_state_dict message, one line per problem.
 expect --lines 4 1 "size mismatch for 0.weight"                       train "${S[@]}" --init-weights other
 # An unwritable --checkpoint-dir fails at start-up, before any training output.
@@ -302,6 +342,11 @@ expect 2 "unknown format 'onnx'"                                      export "$C
 expect 2 "usage: allgrad export"                                      export "$C" --format npz
 expect 1 "no section 'nope'"                                          export "$C" --format npz -o x.npz --section nope
 expect 1 "/proc/x/y.npz"                                              export "$C" --format npz -o /proc/x/y.npz
+# An export onto its own input, by any name, is refused before the checkpoint is touched.
+ln "$C" hard_link.agc
+expect 2 "-o $C: is the checkpoint being exported"                 export "$C" --format npz -o "$C"
+expect 2 "-o hard_link.agc: is the checkpoint being exported \($C\)" export ck --format safetensors -o hard_link.agc
+"$AG" inspect --verify "$C" >/dev/null 2>&1 || fail "export onto its own input damaged $C"
 
 echo "$ROWS rows"
 finish

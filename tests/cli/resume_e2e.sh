@@ -16,8 +16,8 @@ FLAGS=("${LOUD[@]}" --quiet)
 run "$AG" train "${FLAGS[@]}" --checkpoint-dir full --max-steps 80 --keep 1
 expect_ok "uninterrupted run" && contains "$OUT" "done: 80 steps" "uninterrupted run"
 [ -f full/ckpt-000080.agc ] || die "uninterrupted run wrote no full/ckpt-000080.agc"
-# --keep 1: the older checkpoints are gone, hidden names included, once the process has exited.
-left=$(ls -A full | grep -vx 'ckpt-000080.agc' || true)
+# --keep 1: the older checkpoints are gone, hidden names included (but the writers' lock file), once the process has exited.
+left=$(ls -A full | grep -vx -e 'ckpt-000080.agc' -e '.allgrad-lock' || true)
 [ -z "$left" ] || die "full/ holds more than the latest checkpoint after the run: $left"
 run "$AG" train "${FLAGS[@]}" --checkpoint-dir part --max-steps 40
 expect_ok "run stopped at step 40" && contains "$OUT" "done: 40 steps" "run stopped at step 40"

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "ag/regular_file.h"
+
 namespace ag::tools {
 
 namespace {
@@ -20,14 +22,15 @@ std::string read_file(const std::string& path, const std::string& what) {
   auto fail = [&](const std::string& action) {
     throw std::runtime_error(what + " '" + path + "': cannot " + action + ": " + std::strerror(errno));
   };
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail("open");
+  std::string problem;
+  int fd = open_regular_file(path, &problem);
+  if (fd < 0) throw std::runtime_error(what + " '" + path + "': " + problem);
   struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    int err = S_ISDIR(st.st_mode) ? EISDIR : errno;
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
     ::close(fd);
     errno = err;
-    fail("read it as a file");
+    fail("stat");
   }
   std::string out(static_cast<size_t>(st.st_size), '\0');
   size_t done = 0;
@@ -47,15 +50,38 @@ std::string read_file(const std::string& path, const std::string& what) {
   return out;
 }
 
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa, sb;
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 OutputFile::OutputFile(std::string path, std::string what) : path_(std::move(path)), what_(std::move(what)) {
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd_ < 0) fail("create");
+  struct stat st;
+  if (::stat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) {
+      errno = EISDIR;
+      fail("write");
+    }
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd_ < 0) fail("open");
+  } else {
+    // Beside the target, so the rename stays within one file system.
+    const size_t slash = path_.rfind('/');
+    const std::string dir = slash == std::string::npos ? "" : path_.substr(0, slash + 1);
+    const std::string base = slash == std::string::npos ? path_ : path_.substr(slash + 1);
+    for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
+      temp_ = dir + "." + base + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(attempt);
+      fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd_ < 0 && errno != EEXIST) break;
+    }
+    if (fd_ < 0) fail("create a temporary file next to");
+  }
   buf_.reserve(kBufferBytes);
 }
 
 OutputFile::~OutputFile() {
   if (fd_ >= 0) ::close(fd_);
-  if (!committed_) ::unlink(path_.c_str());
+  if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
 }
 
 void OutputFile::fail(const std::string& action) const {
@@ -97,6 +123,7 @@ void OutputFile::commit() {
   int rc = ::close(fd_);
   fd_ = -1;
   if (rc != 0) fail("close");
+  if (!temp_.empty() && ::rename(temp_.c_str(), path_.c_str()) != 0) fail("rename the temporary file to");
   committed_ = true;
 }
 

@@ -9,9 +9,16 @@ namespace ag::tools {
 /// The whole file. Throws std::runtime_error "<what> '<path>': <OS error>".
 std::string read_file(const std::string& path, const std::string& what);
 
-/// A new file written through a buffer (large pieces go straight to write()).
-/// Unless commit() succeeds, the destructor removes it: a failed export leaves
-/// no partial file behind. Errors name `what`, the path and the OS error.
+/// True when both paths exist and are one file (same device and inode: hard links,
+/// symbolic links and other spellings of one path included).
+bool same_file(const std::string& a, const std::string& b);
+
+/// A file written through a buffer (large pieces go straight to write()). A regular
+/// file (or a new one) is written as a temporary beside it that commit() renames
+/// into place: until then `path` is untouched, and a failure removes only the
+/// temporary. Anything else that exists at `path` (a device such as /dev/null, a
+/// named pipe) is written directly and never removed. Errors name `what`, the
+/// path and the OS error.
 class OutputFile {
  public:
   OutputFile(std::string path, std::string what);
@@ -30,6 +37,7 @@ class OutputFile {
   void write_fd(const char* p, size_t n);
   [[noreturn]] void fail(const std::string& action) const;
   std::string path_, what_;
+  std::string temp_;  // empty when writing to `path_` directly
   int fd_ = -1;
   std::vector<char> buf_;
   uint64_t position_ = 0;

@@ -133,6 +133,15 @@ void print_json(const std::string& path, const std::string& warning, const Check
   out << "}}\n";
 }
 
+// "" or, for a directory, its temporaries of saves that were killed, which stay until a run writes there again.
+std::string leftovers_note(const std::string& dir, bool first) {
+  std::string note;
+  for (const CheckpointLeftover& l : CheckpointDir(dir).leftovers())
+    note += std::string(first && note.empty() ? "" : "; ") + "leftover " + l.path + " (" + human_bytes(l.bytes) +
+            ") of a save by process " + std::to_string(l.pid) + ", which is not running";
+  return note.empty() ? note : note + " (the next run writing to this directory removes leftovers)";
+}
+
 int verify(const std::string& path_or_dir, bool as_json, std::ostream& out) {
   std::string path = path_or_dir, warning;
   VerifyResult r;
@@ -163,6 +172,7 @@ int inspect(const std::string& path_or_dir, const InspectOptions& opts, std::ost
   if (opts.verify) return verify(path_or_dir, opts.json, out);
   std::string warning;
   std::string path = resolve_checkpoint_path(path_or_dir, &warning);
+  if (path != path_or_dir) warning += leftovers_note(path_or_dir, warning.empty());
   CheckpointHeader h = read_checkpoint_header(path);
   Checkpoint c = load_checkpoint(path);
   if (opts.json) print_json(path, warning, h, c, out);

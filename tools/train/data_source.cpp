@@ -46,6 +46,17 @@ int64_t numel(const std::vector<int64_t>& s) {
   return n;
 }
 
+// The first example of `set` (from `name`) has features and a label, and as many features as the model's input.
+void check_examples(const std::string& spec, const std::string& name, const data::Dataset& set, const std::vector<int64_t>& input_shape) {
+  data::Example e = set.get(0);
+  if (e.fields.size() < 2) throw std::runtime_error("--data " + spec + ": " + name + ": examples need features and a label");
+  const Tensor& x = e.fields[0];
+  if (x.numel() != numel(input_shape))
+    throw std::runtime_error("--data " + spec + ": " + name + ": examples have " + std::to_string(x.numel()) + " features (shape " +
+                             to_string(x.sizes()) + ") but the model takes " + std::to_string(numel(input_shape)) + " (shape " +
+                             to_string(Dims(input_shape.begin(), input_shape.end())) + ")");
+}
+
 std::string find_file(const std::string& dir, const std::string& stem) {
   for (const char* ext : {".gz", ""}) {
     std::string p = dir + "/" + stem + ext;
@@ -79,9 +90,12 @@ DataSource idx_folder(const std::string& dir, bool debian_default, int64_t class
     }
     return set;
   };
-  DataSource src{data::DatasetRef(open("train")), std::nullopt, "IDX images in " + dir};
+  DataSource src{data::DatasetRef(open("train")), std::nullopt, "IDX images in " + dir, find_file(dir, "train-images-idx3-ubyte"), ""};
   std::string t10k = dir + "/t10k-images-idx3-ubyte";
-  if (std::filesystem::exists(t10k) || std::filesystem::exists(t10k + ".gz")) src.test = data::DatasetRef(open("t10k"));
+  if (std::filesystem::exists(t10k) || std::filesystem::exists(t10k + ".gz")) {
+    src.test = data::DatasetRef(open("t10k"));
+    src.test_name = find_file(dir, "t10k-images-idx3-ubyte");
+  }
   return src;
 }
 
@@ -109,7 +123,7 @@ DataSource synthetic(int64_t n, const std::vector<int64_t>& shape, int64_t class
     if (classes == 0) y = ag::zeros({count}, kInt64);
     return data::DatasetRef(std::make_shared<data::TensorDataset>(std::vector<Tensor>{x, y}));
   };
-  return DataSource{make(n), make(std::max<int64_t>(1, n / 5)), "synthetic, " + std::to_string(n) + " examples"};
+  return DataSource{make(n), make(std::max<int64_t>(1, n / 5)), "synthetic, " + std::to_string(n) + " examples", "synthetic", "synthetic"};
 }
 
 DataSource csv(const std::string& rest, int64_t classes) {
@@ -131,7 +145,7 @@ DataSource csv(const std::string& rest, int64_t classes) {
   auto table = data::read_csv(file, o);
   if (classes > 0 && table.labels.numel() > 0)
     check_labels(file, table.labels.min().item<int64_t>(), table.labels.max().item<int64_t>(), classes);
-  return DataSource{data::DatasetRef(std::make_shared<data::TensorDataset>(table.dataset())), std::nullopt, "CSV " + file};
+  return DataSource{data::DatasetRef(std::make_shared<data::TensorDataset>(table.dataset())), std::nullopt, "CSV " + file, file, ""};
 }
 
 // A sample count for synthetic[:N]; synthetic data takes about four copies of
@@ -192,12 +206,14 @@ DataSource open_data(const std::string& spec, const std::vector<int64_t>& input_
   DataSource src = data_sources().build(spec, input_shape, classes, seed);
   if (SpecParts::of(spec).name == "synthetic") return src;  // made in the model's shape
   if (src.train->size() == 0) throw std::runtime_error("--data " + spec + ": the training set holds no examples");
-  // Check one example against the model before training starts.
-  data::Example e = src.train->get(0);
-  if (e.fields.size() < 2) throw std::runtime_error("--data " + spec + ": examples need features and a label");
-  if (e.fields[0].numel() != numel(input_shape))
-    throw std::runtime_error("--data " + spec + ": examples have " + std::to_string(e.fields[0].numel()) +
-                             " features but the model takes " + std::to_string(numel(input_shape)));
+  // Evaluating an empty test set would report an accuracy of 0.
+  if (src.test && (*src.test)->size() == 0) {
+    src.description += "; no test data: " + src.test_name + " holds 0 examples";
+    src.test.reset();
+  }
+  // Each split against the model now, not after an epoch of training.
+  check_examples(spec, src.train_name, *src.train, input_shape);
+  if (src.test) check_examples(spec, src.test_name, **src.test, input_shape);
   bool autoencoder = classes == 0;
   src.train = data::DatasetRef(std::make_shared<Shaped>(src.train, input_shape, autoencoder));
   if (src.test) src.test = data::DatasetRef(std::make_shared<Shaped>(*src.test, input_shape, autoencoder));

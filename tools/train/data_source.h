@@ -12,6 +12,7 @@ struct DataSource {
   data::DatasetRef train;
   std::optional<data::DatasetRef> test;
   std::string description;  // for the start-up line
+  std::string train_name, test_name;  // the files (or source) of each split, for messages
 };
 
 /// The --data specs, for --help: "fashion-mnist[:DIR] | idx:DIR | ...".
@@ -21,8 +22,10 @@ void check_data_spec(const std::string& spec);
 
 /// Opens `spec` (fashion-mnist[:DIR] | idx:DIR | csv:FILE[:label=COL] | synthetic[:N]) for a
 /// model whose examples have `input_shape` and, when classes > 0, int64 labels in [0, classes);
-/// classes == 0 means the target is the input (autoencoder). Throws std::runtime_error with one
-/// clear line (a missing folder names the Debian package to install).
+/// classes == 0 means the target is the input (autoencoder). Every split's examples are
+/// checked against `input_shape` here, before training; an empty test split counts as none
+/// (the description says so). Throws std::runtime_error with one clear line naming the file
+/// (a missing folder names the Debian package to install).
 DataSource open_data(const std::string& spec, const std::vector<int64_t>& input_shape, int64_t classes, uint64_t seed);
 
 }  // namespace ag::tools

@@ -7,11 +7,12 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <functional>
+#include <limits>
+#include <map>
 #include <sstream>
 
+#include "file_io.h"
 #include "registry.h"
 #include "train/data_source.h"
 #include "train/optimizers.h"
@@ -29,15 +30,34 @@ struct Flag {
   bool is_switch = false;
 };
 
-int64_t to_int(const std::string& flag, const std::string& v, int64_t min, int64_t max = INT64_MAX) {
+// `why` explains an upper bound that is not the type's own.
+int64_t to_int(const std::string& flag, const std::string& v, int64_t min, int64_t max, const char* why = nullptr) {
   errno = 0;
   char* end = nullptr;
   long long x = std::strtoll(v.c_str(), &end, 10);
-  if (v.empty() || *end || errno) throw UsageError("--" + flag + ": '" + v + "' is not a whole number");
-  if (x < min) throw UsageError("--" + flag + ": " + v + " is out of range (at least " + std::to_string(min) + ")");
-  if (x > max) throw UsageError("--" + flag + ": " + v + " is out of range (at most " + std::to_string(max) + ")");
+  if (v.empty() || *end || end == v.c_str()) throw UsageError("--" + flag + ": '" + v + "' is not a whole number");
+  // strtoll clamps what does not fit to the extremes (ERANGE); the message shows the text as typed.
+  const bool too_big = x > max || (errno == ERANGE && x > 0), too_small = x < min || (errno == ERANGE && x < 0);
+  if (too_small) throw UsageError("--" + flag + ": " + v + " is out of range (at least " + std::to_string(min) + ")");
+  if (too_big)
+    throw UsageError("--" + flag + ": " + v + " is out of range (at most " + std::to_string(max) + (why ? std::string(": ") + why : "") + ")");
   return x;
 }
+
+// to_int into the field's own type T: a bound beyond T's range is T's maximum.
+template <typename T>
+T to_field(const std::string& flag, const std::string& v, int64_t min, int64_t max, const char* why) {
+  constexpr int64_t type_max = std::numeric_limits<T>::max() > static_cast<uint64_t>(INT64_MAX)
+                                   ? INT64_MAX : static_cast<int64_t>(std::numeric_limits<T>::max());
+  return static_cast<T>(max > type_max ? to_int(flag, v, min, type_max) : to_int(flag, v, min, max, why));
+}
+
+// The schedule spans epochs × batches steps and the ETA multiplies batches × batch
+// size × ranks, all in int64: bounds far beyond any real run keep those products exact.
+constexpr int64_t kMaxEpochs = 1'000'000;
+constexpr const char* kWhyMaxEpochs = "the schedule counts epochs × batches steps in int64";
+constexpr int64_t kMaxBatchSize = int64_t{1} << 30;
+constexpr const char* kWhyMaxBatchSize = "batch size × ranks × batches must fit in int64";
 
 // More threads than this is a typo, not a machine: each one is an OS thread (and an
 // OpenBLAS buffer), and the system refuses long before a million of them.
@@ -65,9 +85,10 @@ std::string one_of(const std::string& flag, const std::string& v, std::initializ
   throw UsageError("--" + flag + ": '" + v + "' is not one of " + list);
 }
 
-#define AG_INT_RANGE(NAME, FIELD, MIN, MAX, HELP) \
-  Flag{NAME, HELP, [](TrainOptions& o, const std::string& v) { o.FIELD = static_cast<decltype(o.FIELD)>(to_int(NAME, v, MIN, MAX)); }, \
+#define AG_INT_BOUNDED(NAME, FIELD, MIN, MAX, WHY, HELP) \
+  Flag{NAME, HELP, [](TrainOptions& o, const std::string& v) { o.FIELD = to_field<decltype(o.FIELD)>(NAME, v, MIN, MAX, WHY); }, \
        [](const TrainOptions& o) { return std::to_string(o.FIELD); }}
+#define AG_INT_RANGE(NAME, FIELD, MIN, MAX, HELP) AG_INT_BOUNDED(NAME, FIELD, MIN, MAX, nullptr, HELP)
 #define AG_INT(NAME, FIELD, MIN, HELP) AG_INT_RANGE(NAME, FIELD, MIN, INT64_MAX, HELP)
 #define AG_REAL(NAME, FIELD, MIN, HELP) \
   Flag{NAME, HELP, [](TrainOptions& o, const std::string& v) { o.FIELD = to_real(NAME, v, MIN); }, \
@@ -83,9 +104,9 @@ const std::vector<Flag>& flags() {
   static const std::vector<Flag> table = {
       AG_TEXT("model", model, "model spec: " + models::model_specs_help()),
       AG_TEXT("data", data, data_specs_help()),
-      AG_INT("epochs", epochs, 1, "passes over the training data"),
+      AG_INT_BOUNDED("epochs", epochs, 1, kMaxEpochs, kWhyMaxEpochs, "passes over the training data"),
       AG_INT("max-steps", max_steps, -1, "stop after N optimizer steps counted from the start (resumed steps included); 0 writes the initial checkpoint and stops; -1: no limit"),
-      AG_INT("batch-size", batch_size, 1, "samples per step on each rank"),
+      AG_INT_BOUNDED("batch-size", batch_size, 1, kMaxBatchSize, kWhyMaxBatchSize, "samples per step on each rank"),
       AG_TEXT("optimizer", optimizer, optimizers().help()),
       AG_REAL("lr", lr, 0, "learning rate"),
       AG_REAL("momentum", momentum, 0, "momentum (sgd, rmsprop)"),
@@ -130,11 +151,16 @@ std::string trim(const std::string& s) {
 
 // key = value lines; values may be "quoted", true/false for switches; # comments.
 void read_config(TrainOptions& o, const std::string& path) {
-  // A folder opens as a stream that reads nothing, which would pass for an empty file.
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw UsageError("--config: '" + path + "' is a folder, not a file");
-  std::ifstream in(path);
-  if (!in) throw UsageError("--config: cannot read '" + path + "'");
+  std::string text;
+  try {
+    text = read_file(path, "--config");  // a regular file only: a FIFO would block, a folder read as empty
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
+  // A UTF-8 byte order mark (Windows editors write one) is not part of the first key.
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+  std::istringstream in(text);
+  std::map<std::string, int> seen;  // key → line
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     std::string where = path + ":" + std::to_string(n) + ": ";
@@ -152,6 +178,8 @@ void read_config(TrainOptions& o, const std::string& path) {
     for (char& c : key) if (c == '_') c = '-';
     const Flag* f = find_flag(key);
     if (!f || key == "config") throw UsageError(where + "unknown key '" + key + "'");
+    if (auto [it, fresh] = seen.emplace(key, n); !fresh)
+      throw UsageError(where + "key '" + key + "' is set twice (lines " + std::to_string(it->second) + " and " + std::to_string(n) + ")");
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
     if (f->is_switch) {
       if (value == "true") f->set(o, "");

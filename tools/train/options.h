@@ -25,7 +25,7 @@ struct TrainOptions {
   int threads = 0;  // 0: cores / ranks on the node
   std::string checkpoint_dir;
   int64_t checkpoint_every = 0;  // steps; 0: each epoch end
-  int64_t keep = 3;
+  int keep = 3;  // CheckpointDir counts in int
   std::string resume;
   std::string init_weights;
   std::string metrics;

@@ -3,16 +3,33 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <stdexcept>
+
+#include "standard_streams.h"
 
 namespace ag::tools {
 
-Progress::Progress(bool enabled, const std::string& metrics_path) : enabled_(enabled), tty_(isatty(STDOUT_FILENO) != 0) {
+namespace {
+// Open MPI (and other launchers) give each rank a pty, so isatty() says yes even when
+// the user's stdout is a file: under a launcher the bar's redraws would fill the log.
+bool under_mpi_launcher() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+}  // namespace
+
+Progress::Progress(bool enabled, const std::string& metrics_path)
+    : enabled_(enabled), tty_(isatty(STDOUT_FILENO) != 0 && !under_mpi_launcher()) {
   if (!metrics_path.empty()) {
     metrics_ = std::fopen(metrics_path.c_str(), "a");
-    if (!metrics_) throw std::runtime_error("--metrics: cannot open '" + metrics_path + "' for writing");
+    if (!metrics_) throw std::runtime_error("--metrics: cannot open '" + metrics_path + "' for writing: " + std::strerror(errno));
+    metrics_name_ = "--metrics file '" + metrics_path + "'";
   }
 }
 
@@ -25,7 +42,13 @@ void Progress::line(const std::string& s) {
   if (!enabled_) return;
   end_epoch();
   std::printf("%s\n", s.c_str());
-  std::fflush(stdout);
+  flush_or_throw(stdout, "standard output");
+}
+
+void Progress::summary(const std::string& s) {
+  end_epoch();
+  std::printf("%s\n", s.c_str());
+  flush_or_throw(stdout, "standard output");
 }
 
 void Progress::step(int64_t epoch, int64_t epochs, int64_t batch, int64_t batches, int64_t global_step, double loss,
@@ -42,12 +65,12 @@ void Progress::step(int64_t epoch, int64_t epochs, int64_t batch, int64_t batche
                 static_cast<long long>(epoch + 1), static_cast<long long>(epochs), filled, "==============================",
                 width - filled, "", static_cast<long long>(batch + 1), static_cast<long long>(batches), loss, sps, eta_s);
     bar_open_ = true;
-    std::fflush(stdout);
+    flush_or_throw(stdout, "standard output");
   } else if ((global_step % log_every) == 0) {
     std::printf("step %lld epoch %lld batch %lld/%lld loss %.4f lr %.3g %.0f samples/s\n",
                 static_cast<long long>(global_step), static_cast<long long>(epoch + 1), static_cast<long long>(batch + 1),
                 static_cast<long long>(batches), loss, lr, sps);
-    std::fflush(stdout);
+    flush_or_throw(stdout, "standard output");
   }
 }
 
@@ -67,7 +90,7 @@ void Progress::metrics(int64_t step, int64_t epoch, double loss, double lr, doub
                static_cast<long long>(step), static_cast<long long>(epoch), num(loss), lr, sps, static_cast<long long>(skipped));
   if (acc) std::fprintf(metrics_, ", \"test_accuracy\": %.6f", *acc);
   std::fprintf(metrics_, "}\n");
-  std::fflush(metrics_);
+  flush_or_throw(metrics_, metrics_name_);
 }
 
 }  // namespace ag::tools

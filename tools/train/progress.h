@@ -1,5 +1,6 @@
 // What a training run prints (rank 0 only): a progress bar per epoch on a
-// terminal, plain periodic lines otherwise; and the --metrics JSON lines file.
+// terminal in a single process, plain periodic lines otherwise (a file, a pipe,
+// any run under an MPI launcher); and the --metrics JSON lines file.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -24,10 +25,14 @@ class Progress {
   void metrics(int64_t step, int64_t epoch, double loss, double lr, double samples_per_s, int64_t skipped_steps,
                std::optional<double> test_accuracy = std::nullopt);
   void end_epoch();
+  /// The run's last line, printed even when quiet (the caller prints it on rank 0 only);
+  /// a failed write throws, naming stdout and the OS error.
+  void summary(const std::string& s);
 
  private:
   bool enabled_, tty_;
   std::FILE* metrics_ = nullptr;
+  std::string metrics_name_;
   bool bar_open_ = false;
   std::chrono::steady_clock::time_point last_draw_{};
 };

@@ -110,7 +110,10 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
   r.state->world_size = r.world;
   store_identity(r.state->user, r.identity);
 
-  if (!o.checkpoint_dir.empty()) r.ckdir.emplace(o.checkpoint_dir, static_cast<int>(o.keep));
+  if (!o.checkpoint_dir.empty()) {
+    r.ckdir.emplace(o.checkpoint_dir, static_cast<int>(o.keep));
+    if (r.rank == 0) r.ckdir->lock();  // the writer holds the directory for the whole run
+  }
   resume_or_init(r);
 
   if (r.world > 1) r.ddp = std::make_unique<dist::DistributedDataParallel>(*r.info.module, comm);

@@ -209,8 +209,7 @@ int finish(Run& r, double last_loss, int64_t samples, double wall, const std::op
   if (int64_t n = r.skipped()) summary += ", " + std::to_string(n) + (n == 1 ? " step" : " steps") + " skipped (non-finite gradients)";
   if (!path.empty()) summary += "; checkpoint " + path;
   if (r.rank != 0) return stopped ? 128 + stop_signal.load() : 0;
-  std::printf("%s\n", summary.c_str());
-  std::fflush(stdout);
+  r.out.summary(summary);
   if (!stopped) return 0;
   std::fprintf(stderr, "allgrad: stopped by signal %d after step %lld; %s\n", stop_signal.load(), static_cast<long long>(r.state->step),
                r.ckdir ? ("resume with: allgrad train <same flags> --resume auto --checkpoint-dir " + r.o.checkpoint_dir).c_str()

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -113,8 +114,33 @@ struct LatestCheckpoint {
   std::string warning() const;
 };
 
+/// Exclusive use of a checkpoint directory by one writer for the lock's life: the
+/// file ".allgrad-lock" inside it, locked with flock (so the kernel releases it
+/// when the holder dies, even by SIGKILL) and holding the holder's host and pid.
+class CheckpointDirLock {
+ public:
+  /// Creates the directory if its parent exists, then takes the lock. Throws
+  /// CheckpointError naming the holder's host and pid when another writer has it.
+  explicit CheckpointDirLock(const std::string& dir);
+  ~CheckpointDirLock();
+  CheckpointDirLock(const CheckpointDirLock&) = delete;
+  CheckpointDirLock& operator=(const CheckpointDirLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+/// A temporary file of a save that never finished (its writer was killed).
+struct CheckpointLeftover {
+  std::string path;
+  uint64_t bytes = 0;
+  /// The process that wrote it, from its name; it is not running on this host.
+  int64_t pid = 0;
+};
+
 /// A directory of ckpt-<step>.agc files (steps zero-padded to 6 digits) that
-/// keeps the newest `keep` of them. One writer per directory.
+/// keeps the newest `keep` of them. One writer per directory: the first save
+/// (or lock()) takes a CheckpointDirLock, held while this object (or a copy) lives.
 class CheckpointDir {
  public:
   /// `keep` = how many checkpoints to keep (0 keeps all). Touches nothing on disk.
@@ -148,9 +174,20 @@ class CheckpointDir {
   /// silently restart training).
   std::optional<LatestCheckpoint> latest() const;
 
+  /// Takes the directory for this writer unless already taken (CheckpointDirLock),
+  /// then removes the leftovers of dead writers. save() calls it; a program calls it
+  /// at start-up, in the process that will save (rank 0), to fail before any work
+  /// when another run writes here. Throws CheckpointError naming the holder.
+  void lock() const;
+
+  /// Temporaries of saves whose writer is no longer running: neither a live process
+  /// on this host nor the directory's current lock holder.
+  std::vector<CheckpointLeftover> leftovers() const;
+
  private:
   std::string dir_;
   int keep_;
+  mutable std::shared_ptr<CheckpointDirLock> lock_;
 };
 
 /// Where a checkpoint argument points: a file as is, a directory as its latest

@@ -93,6 +93,7 @@ std::vector<CheckpointDir::Entry> CheckpointDir::list() const {
 }
 
 std::string CheckpointDir::save(const Checkpoint& ckpt) const {
+  lock();  // creates the directory too
   ensure_writable_dir(dir_);
   std::string path = path_for_step(ckpt.meta.global_step);
   save_checkpoint(ckpt, path);
@@ -108,11 +109,10 @@ std::string CheckpointDir::save(const Checkpoint& ckpt) const {
         warn("cannot delete old checkpoint '" + all[i].path + "': " + std::strerror(errno));
     }
   }
-  // Left by an interrupted save or a process that exited before releasing them; one writer per directory.
-  for (const std::string& name : names_in(dir_)) {
-    if (is_temp_name(name) && step_of(name.substr(1, name.find(".tmp-") - 1)) >= 0) ::unlink(join(dir_, name).c_str());
+  // Left by a save that was killed, or a process that exited before releasing them.
+  for (const CheckpointLeftover& l : leftovers()) ::unlink(l.path.c_str());
+  for (const std::string& name : names_in(dir_))
     if (step_of(retired_base(name)) >= 0) unlink_in_background(join(dir_, name));
-  }
   return path;
 }
 

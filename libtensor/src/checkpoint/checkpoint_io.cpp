@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "ag/checkpoint.h"
+#include "ag/regular_file.h"
 #include "checkpoint/archive.h"
 #include "checkpoint/atomic_file.h"
 #include "checkpoint/checkpoint_io.h"
@@ -43,12 +44,15 @@ namespace {
 class ReadFile {
  public:
   explicit ReadFile(const std::string& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) fail(path, std::string("cannot open: ") + std::strerror(errno));
+    std::string problem;
+    fd_ = open_regular_file(path, &problem);
+    if (fd_ < 0) fail(path, problem);
     struct stat st;
-    if (::fstat(fd_, &st) != 0) fail(path, std::string("cannot stat: ") + std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) fail(path, "is a directory, not a checkpoint file (resolve_checkpoint_path picks its latest)");
-    if (!S_ISREG(st.st_mode)) fail(path, "not a regular file");
+    if (::fstat(fd_, &st) != 0) {
+      int err = errno;
+      ::close(fd_);
+      fail(path, std::string("cannot stat: ") + std::strerror(err));
+    }
     size_ = static_cast<uint64_t>(st.st_size);
   }
   ~ReadFile() { ::close(fd_); }

@@ -3,9 +3,14 @@
 
 #include <zlib.h>
 
-#include <cstdio>
-#include <filesystem>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
+
+#include "ag/regular_file.h"
 
 namespace ag::data::detail {
 
@@ -16,27 +21,29 @@ namespace {
 }  // namespace
 
 GzipFile::GzipFile(const std::string& path) : path_(path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) fail(path, std::filesystem::exists(path, ec) ? "is not a regular file" : "does not exist");
-  file_size_ = std::filesystem::file_size(path, ec);
-  if (ec) fail(path, "cannot read its size: " + ec.message());
+  std::string problem;
+  int fd = open_regular_file(path, &problem);
+  if (fd < 0) fail(path, errno == ENOENT ? "does not exist" : problem);
+  auto fail_closing = [&](const std::string& what) {
+    ::close(fd);
+    fail(path, what);
+  };
+  struct stat st;
+  if (::fstat(fd, &st) != 0) fail_closing(std::string("cannot read its size: ") + std::strerror(errno));
+  file_size_ = static_cast<uint64_t>(st.st_size);
   // Peek at the magic bytes and, for gzip, the trailer's ISIZE (little-endian uint32).
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) fail(path, "cannot open for reading");
   unsigned char magic[2] = {0, 0};
-  size_t got = std::fread(magic, 1, 2, f);
-  compressed_ = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-  if (compressed_ && file_size_ >= 18 && std::fseek(f, -4, SEEK_END) == 0) {
+  compressed_ = ::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  if (compressed_ && file_size_ >= 18) {
     unsigned char t[4];
-    if (std::fread(t, 1, 4, f) == 4)
+    if (::pread(fd, t, 4, static_cast<off_t>(file_size_ - 4)) == 4)
       declared_length_ = static_cast<uint64_t>(t[0]) | static_cast<uint64_t>(t[1]) << 8 | static_cast<uint64_t>(t[2]) << 16 |
                          static_cast<uint64_t>(t[3]) << 24;
   } else if (!compressed_) {
     declared_length_ = file_size_;
   }
-  std::fclose(f);
-  gzFile gz = gzopen(path.c_str(), "rb");
-  if (!gz) fail(path, "cannot open for reading");
+  gzFile gz = gzdopen(fd, "rb");  // owns fd from here on
+  if (!gz) fail_closing("cannot open for reading");
   gzbuffer(gz, 1 << 18);
   gz_ = gz;
 }

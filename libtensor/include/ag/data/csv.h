@@ -41,8 +41,10 @@ struct CsvTable {
   TensorDataset dataset() const;
 };
 
-/// Reads a CSV of numbers (plain or gzip-compressed). Blank lines are skipped; surrounding
-/// spaces and double quotes around a cell are removed. Errors (std::runtime_error) name the
+/// Reads a CSV of numbers (plain or gzip-compressed). Blank lines are skipped; spaces around
+/// a field are removed; a field in double quotes may hold the delimiter, line breaks and ""
+/// for a quote (RFC 4180); a UTF-8 byte order mark is ignored. A label column named twice
+/// in the header is an error. Echoed fields are cut to 40 characters. Errors (std::runtime_error) name the
 /// file, the line and the column: a row with the wrong number of fields, an empty cell,
 /// text that is not a number, nan/inf (unless allowed), a non-integer label for an integer
 /// dtype, an unknown label column.
