@@ -77,6 +77,9 @@ int main(int argc, char** argv) {
   // A file-size limit (ulimit -f) then fails the write with EFBIG and a clear error
   // naming the file, as in Python, instead of killing the process mid-save.
   std::signal(SIGXFSZ, SIG_IGN);
+  // A reader that stops early (`| head`, `| grep -q`) then shows as EPIPE, which the
+  // output checks take as the end of what is wanted, not as a failure or a signal death.
+  std::signal(SIGPIPE, SIG_IGN);
   ag::ensure_best_blas_kernels(argc, argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

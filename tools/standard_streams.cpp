@@ -27,6 +27,7 @@ void write_or_throw(std::FILE* f, const std::string& text, const std::string& wh
   if (std::fwrite(text.data(), 1, text.size(), f) != text.size()) {
     const int err = errno != 0 ? errno : EIO;
     std::clearerr(f);
+    if (err == EPIPE) return;
     throw std::runtime_error("cannot write " + what + ": " + std::strerror(err));
   }
   flush_or_throw(f, what);
@@ -38,6 +39,7 @@ void flush_or_throw(std::FILE* f, const std::string& what) {
   const int err = errno;
   if (flushed && !std::ferror(f)) return;
   std::clearerr(f);
+  if (!flushed && err == EPIPE) return;
   // A write that failed before (and was not checked) left the error flag set but not its errno.
   throw std::runtime_error("cannot write " + what + ": " + (flushed ? std::string("an earlier write to it failed") : std::strerror(err)));
 }

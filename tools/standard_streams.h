@@ -14,7 +14,8 @@ void ensure_standard_fds();
 /// Flushes `f` and throws std::runtime_error "cannot write <what>: <OS error>" when
 /// that or any earlier write to it failed (a full disk, /dev/full, a closed pipe).
 /// The OS error is known only for a failure during this flush: call it after each
-/// piece of output that matters.
+/// piece of output that matters. A reader that closed its end (EPIPE: `| head`,
+/// `| grep -q`) is no failure: it has read what it wanted, and the rest is dropped.
 void flush_or_throw(std::FILE* f, const std::string& what);
 
 /// Writes `text` to `f`, then flush_or_throw: a failure throws with its OS error.
