@@ -1,6 +1,6 @@
 // Checkpoint save and load of a ~100 MB model with its Adam state the way a training
-// program does it (module_state + optimizer state into a Checkpoint, save_checkpoint;
-// load_checkpoint, load_module_state, Optimizer::load_state_dict), timed end to end
+// program does it (the module's state_dict + optimizer state into a Checkpoint, save_checkpoint;
+// load_checkpoint, Module::load_state_dict, Optimizer::load_state_dict), timed end to end
 // with a warm page cache, then the restored parameters and moments checked
 // byte for byte against the originals. scripts/bench/torch_checkpoint.py does the same
 // with torch.save/torch.load; scripts/bench/vs-pytorch.sh runs both.
@@ -53,12 +53,6 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-ag::optim::NamedTensors named(const ag::nn::Module& m) {
-  ag::optim::NamedTensors out;
-  for (const auto& [n, t] : m.named_parameters()) out.emplace_back(n, t);
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,7 +81,7 @@ int main(int argc, char** argv) {
   // The state to save: one Adam step, so both moments are filled.
   ag::manual_seed(0);
   auto model = big_mlp();
-  ag::optim::Adam opt(named(*model));
+  ag::optim::Adam opt(model->named_parameters());
   ag::Tensor loss = (*model)(ag::randn({32, 1024})).pow(2).mean();
   loss.backward();
   opt.step();
@@ -96,7 +90,7 @@ int main(int argc, char** argv) {
   // The model and optimizer to restore into: other weights, no state yet.
   ag::manual_seed(1);
   auto restored = big_mlp();
-  ag::optim::Adam restored_opt(named(*restored));
+  ag::optim::Adam restored_opt(restored->named_parameters());
 
   std::vector<double> save_s, load_s;
   std::vector<double> phase[2];  // state capture before the save; load_checkpoint alone
@@ -106,7 +100,7 @@ int main(int argc, char** argv) {
     auto t0 = Clock::now();
     ag::Checkpoint c;
     c.meta.model_spec = "mlp:1024,4096,1024,128";
-    c.sections["model"] = ag::module_state(*model);
+    c.sections["model"] = model->state_dict();
     c.sections["optimizer"] = ag::optimizer_state(opt.state_dict());
     auto t_captured = Clock::now();
     ag::save_checkpoint(c, path);
@@ -114,7 +108,7 @@ int main(int argc, char** argv) {
     {
       ag::Checkpoint back = ag::load_checkpoint(path);
       auto t_read = Clock::now();
-      ag::load_module_state(*restored, back.section("model"));
+      restored->load_state_dict(back.section("model"));
       restored_opt.load_state_dict(ag::optimizer_state_from(back.section("optimizer")));
       if (r > 0) phase[1].push_back(seconds(t_read - t1));
     }
@@ -129,7 +123,7 @@ int main(int argc, char** argv) {
   }
   const double mb = static_cast<double>(std::filesystem::file_size(path)) / 1e6;
   std::filesystem::remove_all(scratch);
-  // Where the time goes: the save's state capture (module_state, optimizer state dict) and
+  // Where the time goes: the save's state capture (state_dict, optimizer state dict) and
   // its write (serialise, CRC, write, fsync, rename); the load's read (read, CRC, parse)
   // and its restore into the model and optimizer.
   std::printf("{\"file_MB\": %.1f, \"save_MBps\": %.0f, \"load_MBps\": %.0f, \"verified\": %s, \"reps\": %d, "

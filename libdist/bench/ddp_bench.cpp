@@ -59,14 +59,14 @@ int main(int argc, char** argv) {
   };
   auto make = [&](size_t cap, bool ddp_on) {
     auto s = std::make_unique<Setup>();
-    ag::dist::NamedTensors named;
+    ag::NamedTensors named;
     for (int i = 0; i < nparams; ++i) {
       s->ps.push_back(ag::ones({total / nparams}).requires_grad_());
       std::string name = std::to_string(i);
       name.insert(0, 1, 'p');
-      named.emplace_back(name, s->ps.back());
+      named.insert(name, s->ps.back());
     }
-    if (ddp_on) s->ddp = std::make_unique<ag::dist::DistributedDataParallel>(named, ag::dist::NamedTensors{}, comm,
+    if (ddp_on) s->ddp = std::make_unique<ag::dist::DistributedDataParallel>(named, ag::NamedTensors{}, comm,
                                                                             ag::dist::DDPOptions{.bucket_cap_bytes = cap});
     return s;
   };

@@ -79,8 +79,8 @@ void scaled_copy(const Tensor& src, const Tensor& dst, int world) {
 // The module's trained parameters, and everything else it holds (frozen parameters, buffers).
 std::pair<NamedTensors, NamedTensors> split_module(const nn::Module& m) {
   std::pair<NamedTensors, NamedTensors> out;
-  for (const auto& [n, t] : m.named_parameters()) (t.requires_grad() ? out.first : out.second).emplace_back(n, t);
-  for (const auto& [n, t] : m.named_buffers()) out.second.emplace_back(n, t);
+  for (const auto& [n, t] : m.named_parameters()) (t.requires_grad() ? out.first : out.second).insert(n, t);
+  for (const auto& [n, t] : m.named_buffers()) out.second.insert(n, t);
   return out;
 }
 

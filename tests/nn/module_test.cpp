@@ -24,7 +24,8 @@ struct Block : nn::Module {
   ag::Tensor scale;
 };
 
-std::vector<std::string> keys(const nn::OrderedDict<ag::Tensor>& d) { return d.keys(); }
+std::vector<std::string> keys(const ag::NamedTensors& d) { return d.keys(); }
+std::vector<std::string> keys(const ag::StateDict& d) { return d.keys(); }
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "ag/ag.h"
+#include "ag/checkpoint.h"
 #include "ag/nn/nn.h"
 
 namespace nn = ag::nn;
@@ -11,7 +12,7 @@ std::shared_ptr<nn::Sequential> mlp() {
   return std::make_shared<nn::Sequential>(nn::Sequential{nn::Linear(4, 3), nn::ReLU(), nn::Linear(3, 2)});
 }
 
-std::string load_error(nn::Module& m, const nn::StateDict& d) {
+std::string load_error(nn::Module& m, const ag::StateDict& d) {
   try {
     m.load_state_dict(d);
   } catch (const std::runtime_error& e) {
@@ -33,7 +34,7 @@ TEST(StateDict, RoundTripCopiesValuesInPlace) {
   // Same tensor objects, new values: optimizers holding the parameters see the load.
   EXPECT_TRUE(dst->at<nn::Linear>(0)->weight.is_same(dst_weight));
   EXPECT_GT(dst_weight._version(), v0);
-  for (const auto& [name, t] : src->state_dict()) EXPECT_TRUE(dst->state_dict()[name].equal(t)) << name;
+  for (const auto& [name, t] : src->state_dict().tensors()) EXPECT_TRUE(dst->state_dict()[name].equal(t)) << name;
   auto x = ag::randn({5, 4});
   EXPECT_TRUE(dst->forward(x).equal(src->forward(x)));
 }
@@ -49,11 +50,11 @@ TEST(StateDict, ValuesAreDetachedAndShareMemory) {
 TEST(StateDict, StrictMismatchListsMissingUnexpectedAndShapes) {
   auto m = mlp();
   auto sd = m->state_dict();
-  nn::StateDict bad;
-  bad.insert("0.weight", ag::zeros({3, 5}));  // wrong shape
-  bad.insert("0.bias", sd["0.bias"]);
-  bad.insert("2.weight", sd["2.weight"]);
-  bad.insert("extra.weight", ag::zeros({1}));
+  ag::StateDict bad;
+  bad.set_tensor("0.weight", ag::zeros({3, 5}));  // wrong shape
+  bad.set_tensor("0.bias", sd["0.bias"]);
+  bad.set_tensor("2.weight", sd["2.weight"]);
+  bad.set_tensor("extra.weight", ag::zeros({1}));
   auto before = m->at<nn::Linear>(2)->weight.detach().clone();
   std::string msg = load_error(*m, bad);
   EXPECT_EQ(msg,
@@ -69,14 +70,14 @@ TEST(StateDict, StrictMismatchListsMissingUnexpectedAndShapes) {
 TEST(StateDict, NonStrictReportsKeysButStillRejectsShapes) {
   auto m = mlp();
   auto sd = m->state_dict();
-  nn::StateDict partial;
-  partial.insert("0.weight", ag::full({3, 4}, 0.5));
-  partial.insert("bogus", ag::zeros({1}));
+  ag::StateDict partial;
+  partial.set_tensor("0.weight", ag::full({3, 4}, 0.5));
+  partial.set_tensor("bogus", ag::zeros({1}));
   auto r = m->load_state_dict(partial, /*strict=*/false);
   EXPECT_EQ(r.missing_keys, (std::vector<std::string>{"0.bias", "2.weight", "2.bias"}));
   EXPECT_EQ(r.unexpected_keys, (std::vector<std::string>{"bogus"}));
   EXPECT_EQ(m->at<nn::Linear>(0)->weight.sum().item(), 6.0);
-  partial.insert("0.bias", ag::zeros({7}));
+  partial.set_tensor("0.bias", ag::zeros({7}));
   EXPECT_THROW(m->load_state_dict(partial, false), std::runtime_error);
 }
 
@@ -85,10 +86,29 @@ TEST(StateDict, BuffersAndDtypeConversion) {
   EXPECT_EQ(loss.state_dict().keys(), (std::vector<std::string>{"weight"}));
   EXPECT_TRUE(nn::CrossEntropyLoss().state_dict().empty());
   nn::Linear lin(2, 1);
-  nn::StateDict d;
-  d.insert("weight", ag::tensor({{1., 2.}}, ag::kFloat64));
-  d.insert("bias", ag::tensor({3.}, ag::kFloat64));
+  ag::StateDict d;
+  d.set_tensor("weight", ag::tensor({{1., 2.}}, ag::kFloat64));
+  d.set_tensor("bias", ag::tensor({3.}, ag::kFloat64));
   lin.load_state_dict(d);
   EXPECT_EQ(lin.weight.dtype(), ag::kFloat32);
   EXPECT_EQ(lin.forward(ag::ones({1, 2})).item(), 6.0);
+}
+
+// One StateDict: a module's state_dict() is the type a checkpoint section holds, so a
+// checkpoint's section loads into a module as it is.
+TEST(StateDict, ACheckpointSectionLoadsIntoAModule) {
+  ag::manual_seed(3);
+  nn::Linear src(3, 2), dst(3, 2);
+  ag::Checkpoint c;
+  c.sections["model"] = src.state_dict();
+  dst.load_state_dict(c.section("model"));
+  EXPECT_TRUE(dst.weight.equal(src.weight));
+  ag::StateDict scalars = src.state_dict();
+  scalars.set_int("bias", 4);
+  try {
+    dst.load_state_dict(scalars);
+    FAIL() << "loaded an int64 as a tensor";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("value for bias is a int64, not a tensor"), std::string::npos) << e.what();
+  }
 }

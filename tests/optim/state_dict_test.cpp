@@ -9,7 +9,7 @@
 using namespace optim_test;
 using ag::optim::Adam;
 using ag::optim::AdamW;
-using ag::optim::NamedTensors;
+using ag::NamedTensors;
 using ag::optim::Optimizer;
 using ag::optim::OptimizerStateDict;
 using ag::optim::ParamGroup;
@@ -33,7 +33,7 @@ NamedTensors copies(const NamedTensors& ps) {
   for (const auto& [name, t] : ps) {
     ag::Tensor c = t.detach().clone();
     c.requires_grad_(true);
-    out.emplace_back(name, c);
+    out.insert(name, c);
   }
   return out;
 }

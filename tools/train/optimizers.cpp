@@ -3,7 +3,7 @@
 namespace ag::tools {
 
 const OptimizerRegistry& optimizers() {
-  using P = const optim::NamedTensors&;
+  using P = const NamedTensors&;
   using O = const TrainOptions&;
   static const OptimizerRegistry registry(
       "optimizer",

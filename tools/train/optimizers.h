@@ -9,7 +9,7 @@
 namespace ag::tools {
 
 /// Builds from the parameters and the run's hyper-parameter flags (--lr, --momentum, --weight-decay).
-using OptimizerRegistry = SpecRegistry<std::unique_ptr<optim::Optimizer>, const optim::NamedTensors&, const TrainOptions&>;
+using OptimizerRegistry = SpecRegistry<std::unique_ptr<optim::Optimizer>, const NamedTensors&, const TrainOptions&>;
 const OptimizerRegistry& optimizers();
 
 }  // namespace ag::tools

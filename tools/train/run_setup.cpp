@@ -63,7 +63,7 @@ void resume_or_init(Run& r) {
   if (!from.empty()) {
     resume(r, from);
   } else if (!r.o.init_weights.empty()) {
-    load_module_state(*r.info.module, init_weights_state(r.o.init_weights));
+    r.info.module->load_state_dict(init_weights_state(r.o.init_weights));
     r.say("initial weights from " + r.o.init_weights);
   }
 }
@@ -99,9 +99,7 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
 
   r.sampler = std::make_shared<data::DistributedSampler>(r.data->train->size(), r.world, r.rank, !o.no_shuffle, o.seed);
   r.loader = std::make_unique<data::DataLoader<>>(r.data->train, data::DataLoaderOptions{.batch_size = o.batch_size, .sampler = r.sampler, .seed = o.seed});
-  optim::NamedTensors params;
-  for (const auto& [n, t] : r.info.module->named_parameters()) params.emplace_back(n, t);
-  r.optimizer = optimizers().build(o.optimizer, params, o);
+  r.optimizer = optimizers().build(o.optimizer, r.info.module->named_parameters(), o);
   // The schedule spans every epoch; --max-steps only stops early, so a run cut short and
   // resumed follows the same learning rates as one that was not.
   r.schedule = schedulers().build(o.scheduler, *r.optimizer, o.epochs * r.loader->size());

@@ -1,5 +1,5 @@
 // ag::StateDict: a flat, ordered set of named values (tensors and scalars),
-// the unit a checkpoint stores. It is a plain value object, so a checkpoint can
+// the unit a checkpoint stores and what Module::state_dict() returns. It is a plain value object, so a checkpoint can
 // be read and inspected without the code of the model that wrote it.
 #pragma once
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "ag/ordered_dict.h"
 #include "ag/tensor.h"
 
 namespace ag {
@@ -58,6 +59,11 @@ class StateDict {
   const std::string& get_string(const std::string& key) const;
   /// The value under `key`; throws naming the key when it is missing.
   const StateValue& get(const std::string& key) const;
+
+  /// The tensor under `key`, as a dict of tensors is indexed (get_tensor).
+  const Tensor& operator[](const std::string& key) const { return get_tensor(key); }
+  /// The tensor entries by name, in order (aliases, no copies).
+  NamedTensors tensors() const;
 
   /// True when `key` is present.
   bool contains(const std::string& key) const { return index_.count(key) != 0; }

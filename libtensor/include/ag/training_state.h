@@ -1,21 +1,14 @@
-// Converting training state to and from the flat StateDicts a Checkpoint stores:
-// modules, optimizers, schedulers, generators and loader positions. Keys are
+// Converting training state to and from the flat StateDicts a Checkpoint stores
+// (a module's is its own state_dict()): optimizers, schedulers, generators and loader positions. Keys are
 // plain dotted names, so `allgrad inspect` shows them without any model code.
 #pragma once
 #include "ag/data/dataloader.h"
 #include "ag/generator.h"
-#include "ag/nn/module.h"
 #include "ag/optim/optimizer.h"
 #include "ag/optim/state_dict.h"
 #include "ag/state_dict.h"
 
 namespace ag {
-
-/// The module's state_dict (parameters and persistent buffers by dotted name).
-StateDict module_state(const nn::Module& m);
-/// Loads tensors by name into the module (strict: names and shapes must match; the
-/// error lists the differences).
-void load_module_state(nn::Module& m, const StateDict& sd);
 
 StateDict optimizer_state(const optim::OptimizerStateDict& o);
 optim::OptimizerStateDict optimizer_state_from(const StateDict& sd);

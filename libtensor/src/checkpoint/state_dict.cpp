@@ -137,4 +137,11 @@ uint64_t StateDict::tensor_bytes() const {
   return n;
 }
 
+NamedTensors StateDict::tensors() const {
+  NamedTensors out;
+  for (const Entry& e : entries_)
+    if (e.kind() == StateKind::Tensor) out.insert(e.name, std::get<Tensor>(e.value));
+  return out;
+}
+
 }  // namespace ag

@@ -18,7 +18,7 @@ Checkpoint TrainingRun::capture() const {
   c.meta.global_step = step;
   c.meta.metrics = metrics;
   c.meta.user = user;
-  c.sections["model"] = module_state(model_);
+  c.sections["model"] = model_.state_dict();
   c.sections["optimizer"] = optimizer_state(optimizer_.state_dict_view());
   if (scheduler_) c.sections["scheduler"] = scheduler_state(scheduler_->state_dict());
   StateDict rng;
@@ -31,7 +31,7 @@ Checkpoint TrainingRun::capture() const {
 void TrainingRun::restore(const Checkpoint& c, const std::string& source) {
   auto fail = [&](const std::string& what) { throw std::runtime_error("checkpoint '" + source + "': " + what); };
   if (scheduler_ && !c.has_section("scheduler")) fail("it has no scheduler state but this run uses a scheduler");
-  load_module_state(model_, c.section("model"));
+  model_.load_state_dict(c.section("model"));
   optimizer_.load_state_dict(optimizer_state_from(c.section("optimizer")));
   if (scheduler_) scheduler_->load_state_dict(scheduler_state_from(c.section("scheduler")));
   default_generator().set_state(generator_state_from(c.section("rng"), "global."));

@@ -10,19 +10,6 @@
 
 namespace ag {
 
-StateDict module_state(const nn::Module& m) {
-  StateDict sd;
-  for (const auto& [name, t] : m.state_dict()) sd.set_tensor(name, t.detach());
-  return sd;
-}
-
-void load_module_state(nn::Module& m, const StateDict& sd) {
-  nn::StateDict dict;
-  for (const std::string& k : sd.keys())
-    if (sd.kind(k) == StateKind::Tensor) dict.insert(k, sd.get_tensor(k));
-  m.load_state_dict(dict, /*strict=*/true);
-}
-
 namespace {
 std::string join(const std::vector<std::string>& v) {
   std::string s;

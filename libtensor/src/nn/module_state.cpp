@@ -11,9 +11,9 @@ void Module::collect_state(const std::string& prefix, StateDict& out) const {
   // PyTorch's order: own parameters, own persistent buffers, then each child. No
   // deduplication: a tied parameter is saved under every name it has.
   for (const auto& [name, p] : parameters_)
-    if (p.defined()) out.insert(prefix + name, p.detach());
+    if (p.defined()) out.set_tensor(prefix + name, p);
   for (const auto& [name, b] : buffers_)
-    if (b.defined() && !non_persistent_.count(name)) out.insert(prefix + name, b.detach());
+    if (b.defined() && !non_persistent_.count(name)) out.set_tensor(prefix + name, b);
   for (const auto& [name, child] : children_) child->collect_state(prefix + name + ".", out);
 }
 
@@ -32,21 +32,20 @@ std::string quoted_list(const std::vector<std::string>& keys) {
 }  // namespace
 
 LoadStateDictResult Module::load_state_dict(const StateDict& dict, bool strict) {
-  StateDict own = state_dict();
+  const NamedTensors own = state_dict().tensors();
   LoadStateDictResult result;
   std::vector<std::string> errors;
   for (const auto& [key, dst] : own) {
-    const Tensor* src = dict.find(key);
-    if (!src) {
+    if (!dict.contains(key)) {
       result.missing_keys.push_back(key);
-    } else if (!src->defined()) {
-      errors.push_back("value for " + key + " is an undefined tensor.");
-    } else if (src->sizes() != dst.sizes()) {
-      errors.push_back("size mismatch for " + key + ": copying a param with shape " + to_string(src->sizes()) +
+    } else if (dict.kind(key) != StateKind::Tensor) {
+      errors.push_back("value for " + key + " is a " + state_kind_name(dict.kind(key)) + ", not a tensor.");
+    } else if (const Tensor& src = dict.get_tensor(key); src.sizes() != dst.sizes()) {
+      errors.push_back("size mismatch for " + key + ": copying a param with shape " + to_string(src.sizes()) +
                        " from checkpoint, the shape in current model is " + to_string(dst.sizes()) + ".");
     }
   }
-  for (const auto& [key, value] : dict)
+  for (const std::string& key : dict.keys())
     if (!own.contains(key)) result.unexpected_keys.push_back(key);
   // PyTorch's message: missing keys, then unexpected keys (both only when strict), then shape errors.
   if (strict && !result.unexpected_keys.empty())
@@ -59,8 +58,8 @@ LoadStateDictResult Module::load_state_dict(const StateDict& dict, bool strict) 
     throw std::runtime_error(msg);
   }
   NoGradGuard no_grad;
-  for (auto& [key, dst] : own)
-    if (const Tensor* src = dict.find(key)) dst.copy_(*src);
+  for (const auto& [key, dst] : own)
+    if (dict.contains(key)) Tensor(dst).copy_(dict.get_tensor(key));
   return result;
 }
 

@@ -17,8 +17,6 @@
 
 namespace ag::dist {
 
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
-
 struct DDPOptions {
   /// Bucket size cap (PyTorch's bucket_cap_mb = 25).
   size_t bucket_cap_bytes = 25u << 20;

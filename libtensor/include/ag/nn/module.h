@@ -12,7 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "ag/nn/ordered_dict.h"
+#include "ag/ordered_dict.h"
+#include "ag/state_dict.h"
 #include "ag/tensor.h"
 
 namespace ag::nn {
@@ -20,8 +21,6 @@ namespace ag::nn {
 class Module;
 /// Modules are shared: a parent and the code that built it hold the same child.
 using ModulePtr = std::shared_ptr<Module>;
-/// Parameter and buffer values by dotted name, in PyTorch's state_dict order.
-using StateDict = OrderedDict<Tensor>;
 
 /// What load_state_dict found (PyTorch's _IncompatibleKeys); only non-empty with strict=false.
 struct LoadStateDictResult {

@@ -11,5 +11,5 @@
 #include "ag/nn/loss.h"
 #include "ag/nn/module.h"
 #include "ag/nn/normalization.h"
-#include "ag/nn/ordered_dict.h"
+#include "ag/ordered_dict.h"
 #include "ag/nn/sequential.h"

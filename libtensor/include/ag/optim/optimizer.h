@@ -11,12 +11,10 @@
 #include <vector>
 
 #include "ag/optim/state_dict.h"
+#include "ag/ordered_dict.h"
 #include "ag/tensor.h"
 
 namespace ag::optim {
-
-/// Parameters with their names, as Module::named_parameters() returns them.
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 /// Parameters that share hyperparameters (one entry of PyTorch's `param_groups`).
 struct ParamGroup {

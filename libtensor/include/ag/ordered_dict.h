@@ -1,14 +1,16 @@
 // OrderedDict: a name → value map that remembers insertion order, the shape of
-// every listing ag::nn hands out (named_parameters, state_dict, children).
+// every named listing (named_parameters, children, what optimizers and DDP take).
+// NamedTensors, the one named list of tensors, is an OrderedDict of tensors.
 #pragma once
 #include <cstddef>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
-namespace ag::nn {
+namespace ag {
 
 /// A map from names to values that iterates in insertion order (like Python's dict).
 /// Iteration yields std::pair<const std::string, V>, so structured bindings work:
@@ -17,6 +19,12 @@ template <typename V>
 class OrderedDict {
  public:
   using Item = std::pair<const std::string, V>;
+
+  OrderedDict() = default;
+  /// From name-value pairs; throws on a repeated name.
+  OrderedDict(std::initializer_list<std::pair<std::string, V>> items) {
+    for (const auto& [k, v] : items) insert(k, v);
+  }
 
   /// Adds `key` at the end; throws if the key is already present.
   V& insert(std::string key, V value) {
@@ -40,6 +48,9 @@ class OrderedDict {
     if (V* v = find(key)) return *v;
     throw std::out_of_range(missing_message(key));
   }
+  /// The entry at `index` in insertion order (libtorch's positional access).
+  const Item& operator[](size_t index) const { return at_index(index); }
+  Item& operator[](size_t index) { return const_cast<Item&>(std::as_const(*this).at_index(index)); }
   /// Pointer to the value under `key`, or nullptr.
   const V* find(const std::string& key) const {
     auto it = index_.find(key);
@@ -81,6 +92,11 @@ class OrderedDict {
   }
 
  private:
+  const Item& at_index(size_t index) const {
+    if (index >= items_.size())
+      throw std::out_of_range("OrderedDict: index " + std::to_string(index) + " is out of range for " + std::to_string(items_.size()) + " entries");
+    return items_[index];
+  }
   std::string missing_message(const std::string& key) const {
     std::string msg = "key '" + key + "' not found; the keys are: ";
     size_t shown = 0;
@@ -98,4 +114,9 @@ class OrderedDict {
   std::unordered_map<std::string, size_t> index_;
 };
 
-}  // namespace ag::nn
+class Tensor;
+/// Tensors by name in order: what Module::named_parameters() returns and what
+/// optimizers and DistributedDataParallel take, as in libtorch.
+using NamedTensors = OrderedDict<Tensor>;
+
+}  // namespace ag
