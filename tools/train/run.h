@@ -17,6 +17,7 @@
 #include "train/progress.h"
 #include "train/run_identity.h"
 #include "train/schedulers.h"
+#include "train/step_timer.h"
 
 namespace ag::tools {
 
@@ -39,6 +40,10 @@ struct Run {
   std::optional<CheckpointDir> ckdir;
   std::unique_ptr<dist::DistributedDataParallel> ddp;  // null on one rank
   nn::CrossEntropyLoss ce;
+  StepTimer timer;
+  /// For tests only: this rank sleeps this long before each step's batch
+  /// (AG_TEST_SLOW_DATA_RANK, AG_TEST_SLOW_DATA_MS), a rank with slow data on purpose.
+  std::chrono::milliseconds test_slow_data{0};
 
   Run(const TrainOptions& opts, const std::shared_ptr<dist::Communicator>& c);
   void say(const std::string& s) { out.line(s); }
