@@ -1,4 +1,4 @@
-// The allgrad command: train, inspect, diff, export.
+// The allgrad command: train, inspect, diff, export, report.
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +10,7 @@
 #include "ag/dist/communicator.h"
 #include "ag/runtime.h"
 #include "checkpoint_tools.h"
+#include "report/report_command.h"
 #include "train/options.h"
 #include "train/train_loop.h"
 
@@ -29,6 +30,7 @@ const char* kUsage =
     "  diff A B [--atol X]           compare two checkpoints tensor by tensor (exit 0 equal, 1 different, 2 error)\n"
     "  export FILE --format safetensors|npz -o OUT\n"
     "                                write the model's weights for PyTorch (safetensors) or NumPy (npz)\n"
+    "  report RUN... -o FILE.html    draw runs' --metrics files (or directories holding metrics.jsonl) as one HTML page\n"
     "  --version                     version and the BLAS kernels in use\n";
 
 int train(const std::vector<std::string>& args) {
@@ -74,6 +76,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "train") return train(rest);
+    if (cmd == "report") return ag::tools::report::run_report(rest, std::cout);
     if (cmd == "inspect" || cmd == "diff" || cmd == "export") return ag::tools::run_checkpoint_tool(cmd, rest, std::cout, std::cerr);
     std::fprintf(stderr, "allgrad: unknown command '%s'\n%s", cmd.c_str(), kUsage);
     return 2;
