@@ -103,6 +103,7 @@ const std::vector<Flag>& flags() {
       AG_TEXT("resume", resume, "auto | FILE | DIR (auto: the latest in --checkpoint-dir, if any)"),
       AG_TEXT("init-weights", init_weights, "safetensors file or checkpoint whose tensors (by name) initialise the model"),
       AG_TEXT("metrics", metrics, "JSON lines file: the run's configuration, then step, epoch, loss, lr, samples_per_s, per-rank step timings, test_accuracy; see allgrad report"),
+      AG_TEXT("profile", profile, "Chrome trace-event JSON file (chrome://tracing, Perfetto) of every rank: forward ops, backward nodes, gradient exchanges, step phases"),
       AG_INT("log-every", log_every, 1, "steps between log lines"),
       AG_INT("eval-every", eval_every, 0, "epochs between test evaluations (0: never)"),
       AG_SWITCH("quiet", quiet, true, "print only the summary"),

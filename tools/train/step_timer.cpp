@@ -12,7 +12,10 @@ namespace {
 const char* const kKeys[kPhases] = {"data_ms", "forward_ms", "backward_ms", "comm_wait_ms", "optim_ms", "ckpt_ms"};
 // Microseconds are as fine as a steady clock read a few times a step can tell apart.
 std::string ms(double v) { return json::number(std::round(v * 1000) / 1000); }
+const char* const kEvents[kPhases] = {"data wait", "forward", "backward", "comm wait", "optimizer step", "checkpoint save"};
 }  // namespace
+
+void StepTimer::trace(Phase p, Clock::time_point now) const { profiler::record(kEvents[static_cast<int>(p)], "step", last_, now); }
 
 void StepTimer::move(Phase from, Phase to, Clock::duration d) {
   d = std::min(d, sum_[static_cast<int>(from)]);

@@ -1,7 +1,8 @@
 // Where a rank's training time goes, per phase of the step (data wait, forward,
 // backward compute, gradient-exchange wait, optimizer, checkpointing), summed
 // between two logged steps and turned into per-step averages for the metrics.
-// A few steady-clock reads per step: cheap enough to be always on.
+// A few steady-clock reads per step: cheap enough to be always on. Under --profile
+// each phase is also an event of the trace.
 #pragma once
 #include <array>
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "ag/dist/communicator.h"
+#include "ag/profiler.h"
 
 namespace ag::tools {
 
@@ -23,6 +25,7 @@ class StepTimer {
   void mark(Phase p) {
     auto now = Clock::now();
     add(p, now - last_);
+    if (profiler::is_enabled()) trace(p, now);
     last_ = now;
   }
   /// Moves `d` of what was booked to `from` over to `to` (the exchange wait that
@@ -41,6 +44,7 @@ class StepTimer {
 
  private:
   void add(Phase p, Clock::duration d) { sum_[static_cast<int>(p)] += d; }
+  void trace(Phase p, Clock::time_point now) const;
   std::array<Clock::duration, kPhases> sum_{};
   int64_t steps_ = 0;
   Clock::time_point last_ = Clock::now();

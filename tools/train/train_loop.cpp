@@ -15,6 +15,7 @@
 #include "ag/anomaly_mode.h"
 #include "json.h"
 #include "train/run.h"
+#include "train/trace_file.h"
 
 namespace ag::tools {
 
@@ -124,10 +125,12 @@ std::string non_finite_report(dist::Communicator& comm, int64_t step, const std:
 }
 
 // A save during training, booked to the checkpointing phase of the step timings.
-void timed_save(Run& r) {
+std::string timed_save(Run& r) {
+  if (!r.ckdir) return "";
   r.timer.skip();
-  save(r);
+  std::string path = save(r);
   r.timer.mark(Phase::Ckpt);
+  return path;
 }
 
 struct StepResult {
@@ -241,7 +244,7 @@ void end_epoch(Run& r, const EpochResult& e, std::optional<double>& accuracy) {
 
 int finish(Run& r, double last_loss, int64_t samples, double wall, const std::optional<double>& accuracy, bool stopped) {
   if (std::isfinite(last_loss)) r.state->metrics["last_step_loss"] = last_loss;
-  std::string path = save(r);
+  std::string path = timed_save(r);
   std::string summary = "done: " + std::to_string(r.state->step) + " steps in " + fmt("%.1f", wall) + " s, " +
                         fmt("%.0f", wall > 0 ? static_cast<double>(samples) / wall : 0) + " samples/s";
   if (accuracy) summary += ", test accuracy " + fmt("%.4f", *accuracy);
@@ -269,6 +272,7 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
     if (!path.empty()) r.say("initial state: checkpoint " + path);
     return 0;
   }
+  start_trace(r);
   auto t_start = Clock::now();
   int64_t samples = 0;
   double last_loss = NAN;
@@ -283,7 +287,9 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
     end_epoch(r, e, accuracy);
   }
   double wall = std::chrono::duration<double>(Clock::now() - t_start).count();
-  return finish(r, last_loss, samples, wall, accuracy, stopped);
+  const int rc = finish(r, last_loss, samples, wall, accuracy, stopped);
+  write_trace(r);
+  return rc;
 }
 
 }  // namespace ag::tools
