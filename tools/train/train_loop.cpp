@@ -124,7 +124,7 @@ std::string non_finite_report(dist::Communicator& comm, int64_t step, const std:
          ranks + " (" + detail + "); --nan-policy skip drops such steps, --detect-anomaly names the op";
 }
 
-// A save during training, booked to the checkpointing phase of the step timings.
+// A save, booked to the checkpointing phase of the step timings (and of the trace).
 std::string timed_save(Run& r) {
   if (!r.ckdir) return "";
   r.timer.skip();
