@@ -13,6 +13,7 @@ packages=(
   dataset-fashion-mnist
   clang-14 libclang-rt-14-dev
   iproute2 python3
+  chromium  # headless, renders `allgrad report` pages in tests (cli.report_render)
 )
 
 missing=()

@@ -1,4 +1,4 @@
-// The allgrad command: train, inspect, diff, export.
+// The allgrad command: train, inspect, diff, export, report.
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +12,7 @@
 #include "ag/runtime.h"
 #include "checkpoint_tools.h"
 #include "standard_streams.h"
+#include "report/report_command.h"
 #include "train/options.h"
 #include "train/train_loop.h"
 
@@ -31,6 +32,7 @@ const char* kUsage =
     "  diff A B [--atol X]           compare two checkpoints tensor by tensor (exit 0 equal, 1 different, 2 error)\n"
     "  export FILE --format safetensors|npz -o OUT\n"
     "                                write the model's weights for PyTorch (safetensors) or NumPy (npz)\n"
+    "  report RUN... -o FILE.html    draw runs' --metrics files (or directories holding metrics.jsonl) as one HTML page\n"
     "  --version                     version and the BLAS kernels in use\n";
 
 int train(const std::vector<std::string>& args) {
@@ -107,6 +109,7 @@ int main(int argc, char** argv) {
       }
       return with_output_checked(cmd, rc, report.str());
     }
+    if (cmd == "report") return with_output_checked(cmd, ag::tools::report::run_report(rest, std::cout));
     std::fprintf(stderr, "allgrad: unknown command '%s'\n%s", cmd.c_str(), kUsage);
     return 2;
   } catch (const ag::tools::UsageError& e) {

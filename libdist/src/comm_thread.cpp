@@ -10,6 +10,7 @@
 #include <sstream>
 #include <vector>
 
+#include "ag/profiler.h"
 #include "mpi_check.h"
 
 namespace ag::dist::detail {
@@ -125,7 +126,10 @@ void CommThread::run(std::promise<void>& ready) {
     busy_seq_ = seq;
     busy_since_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
     try {
-      item.task(Waiter{guarded_, [&](MPI_Request* reqs, int n) { wait_requests(reqs, n, item.what, seq); }});
+      {
+        profiler::Scope traced(item.what, "comm");
+        item.task(Waiter{guarded_, [&](MPI_Request* reqs, int n) { wait_requests(reqs, n, item.what, seq); }});
+      }
       item.done.set_value();
     } catch (...) {
       item.done.set_exception(std::current_exception());

@@ -26,6 +26,8 @@ expect_ok "train on idx with a large test set" || finish
 python3 - m.jsonl <<'PY' || fail "epoch-end samples_per_s counts the evaluation"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
+assert "config" in lines[0], lines[0]
+lines = lines[1:]
 steps = [l for l in lines if "test_accuracy" not in l]
 epoch = [l for l in lines if "test_accuracy" in l]
 assert len(steps) == 2 and len(epoch) == 1, lines

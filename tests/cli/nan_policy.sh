@@ -66,7 +66,8 @@ contains "$OUT" "5 steps skipped (non-finite gradients)" "diverging run, skip co
 same_weights d1/ckpt-000001.agc d6/ckpt-000006.agc "skipped steps must not change the parameters"
 tail -n 1 d6.jsonl | grep -qF '"step": 6,' || fail "metrics: no line for step 6: $(tail -n 2 d6.jsonl)"
 tail -n 1 d6.jsonl | grep -qF '"skipped_steps": 5' || fail "metrics: skipped_steps is not 5: $(tail -n 1 d6.jsonl)"
-head -n 1 d6.jsonl | grep -qF '"skipped_steps": 0' || fail "metrics: step 1 counts skipped steps: $(head -n 1 d6.jsonl)"
+# The first line is the run's configuration; the first step's line follows it.
+grep -m 1 '"step":' d6.jsonl | grep -qF '"skipped_steps": 0' || fail "metrics: step 1 counts skipped steps: $(head -n 2 d6.jsonl)"
 # The count is the run's, across a resume: stopped at step 3 (2 skipped), resumed to 6.
 run "$AG" train "${DIVERGE[@]}" --max-steps 3 --checkpoint-dir r6 --nan-policy skip
 expect_ok "diverging run, skip, stopped at step 3" && contains "$OUT" "2 steps skipped" "diverging run stopped at step 3"

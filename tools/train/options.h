@@ -29,6 +29,7 @@ struct TrainOptions {
   std::string resume;
   std::string init_weights;
   std::string metrics;
+  std::string profile;
   int64_t log_every = 100;
   int64_t eval_every = 1;
   bool quiet = false;

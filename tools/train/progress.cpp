@@ -82,14 +82,20 @@ void Progress::end_epoch() {
 }
 
 void Progress::metrics(int64_t step, int64_t epoch, double loss, double lr, double sps, int64_t skipped,
-                       std::optional<double> acc) {
+                       std::optional<double> acc, const std::string& extra) {
   if (!metrics_) return;
   auto num = [](double v) { return std::isfinite(v) ? v : 0.0; };
   std::fprintf(metrics_,
                "{\"step\": %lld, \"epoch\": %lld, \"loss\": %.9g, \"lr\": %.9g, \"samples_per_s\": %.6g, \"skipped_steps\": %lld",
                static_cast<long long>(step), static_cast<long long>(epoch), num(loss), lr, sps, static_cast<long long>(skipped));
   if (acc) std::fprintf(metrics_, ", \"test_accuracy\": %.6f", *acc);
-  std::fprintf(metrics_, "}\n");
+  std::fprintf(metrics_, "%s}\n", extra.c_str());
+  flush_or_throw(metrics_, metrics_name_);
+}
+
+void Progress::metrics_config(const std::string& settings) {
+  if (!metrics_) return;
+  std::fprintf(metrics_, "{\"config\": %s}\n", settings.c_str());
   flush_or_throw(metrics_, metrics_name_);
 }
 

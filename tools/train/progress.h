@@ -22,8 +22,11 @@ class Progress {
             double lr, double samples_per_s, double eta_s, int64_t log_every);
   /// Appends a JSON line to the metrics file (if any); always written by rank 0, even when quiet.
   /// `skipped_steps`: steps dropped so far for non-finite gradients (--nan-policy skip).
+  /// `extra`: more members for the line, each written as `, "key": value`.
   void metrics(int64_t step, int64_t epoch, double loss, double lr, double samples_per_s, int64_t skipped_steps,
-               std::optional<double> test_accuracy = std::nullopt);
+               std::optional<double> test_accuracy = std::nullopt, const std::string& extra = "");
+  /// The metrics file's line `{"config": settings}` (a JSON object), once at start-up.
+  void metrics_config(const std::string& settings);
   void end_epoch();
   /// The run's last line, printed even when quiet (the caller prints it on rank 0 only);
   /// a failed write throws, naming stdout and the OS error.

@@ -11,12 +11,14 @@
 #include "ag/checkpoint.h"
 #include "ag/dist/ddp.h"
 #include "ag/training_run.h"
+#include "file_io.h"
 #include "registry.h"
 #include "train/data_source.h"
 #include "train/options.h"
 #include "train/progress.h"
 #include "train/run_identity.h"
 #include "train/schedulers.h"
+#include "train/step_timer.h"
 
 namespace ag::tools {
 
@@ -39,6 +41,14 @@ struct Run {
   std::optional<CheckpointDir> ckdir;
   std::unique_ptr<dist::DistributedDataParallel> ddp;  // null on one rank
   nn::CrossEntropyLoss ce;
+  StepTimer timer;
+  /// --profile: the file (rank 0's, opened at start-up so a bad path fails at once)
+  /// and when recording began.
+  std::unique_ptr<OutputFile> trace_file;
+  std::chrono::steady_clock::time_point trace_origin;
+  /// For tests only: this rank sleeps this long before each step's batch
+  /// (AG_TEST_SLOW_DATA_RANK, AG_TEST_SLOW_DATA_MS), a rank with slow data on purpose.
+  std::chrono::milliseconds test_slow_data{0};
 
   Run(const TrainOptions& opts, const std::shared_ptr<dist::Communicator>& c);
   void say(const std::string& s) { out.line(s); }

@@ -1,17 +1,17 @@
 #include "train/run_identity.h"
 
 #include <set>
-#include <sstream>
+#include <charconv>
 
 namespace ag::tools {
 
 namespace {
 
+// The shortest text that reads back as `v`: 0.9, not 0.90000000000000002.
 std::string real(double v) {
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  return s.str();
+  char b[32];
+  auto [end, ec] = std::to_chars(b, b + sizeof b, v);
+  return std::string(b, end);
 }
 
 // What a resumed run may set differently from the run that wrote the checkpoint.

@@ -1,9 +1,11 @@
 // Setting up a training run, resuming it, and saving it.
 #include <cstdio>
+#include <cstdlib>
 
 #include "ag/runtime.h"
 #include "ag/training_state.h"
 #include "checkpoint_tools.h"
+#include "json.h"
 #include "train/optimizers.h"
 #include "train/run.h"
 
@@ -68,6 +70,25 @@ void resume_or_init(Run& r) {
   }
 }
 
+// A test-only environment variable: a whole number of at least 0, or -1 when unset.
+int64_t test_env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return -1;
+  char* end = nullptr;
+  long long n = std::strtoll(v, &end, 10);
+  if (*end || n < 0) throw UsageError(std::string(name) + " is '" + v + "', not a whole number of at least 0");
+  return n;
+}
+
+// The metrics file's first line: what this run is, for readers such as `allgrad report`.
+std::string config_json(const Run& r, int threads) {
+  std::string settings;
+  for (const auto& [name, value] : r.identity) settings += (settings.empty() ? "" : ", ") + json::quote(name) + ": " + json::quote(value);
+  settings += ", \"log-every\": " + json::quote(std::to_string(r.o.log_every)) + ", \"eval-every\": " + json::quote(std::to_string(r.o.eval_every));
+  return "{\"version\": " + json::quote(allgrad_version()) + ", \"world_size\": " + std::to_string(r.world) +
+         ", \"threads\": " + std::to_string(threads) + ", \"blas\": " + json::quote(blas_report()) + ", \"settings\": {" + settings + "}}";
+}
+
 }  // namespace
 
 Run::Run(const TrainOptions& opts, const std::shared_ptr<dist::Communicator>& c)
@@ -116,6 +137,8 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
 
   if (r.world > 1) r.ddp = std::make_unique<dist::DistributedDataParallel>(*r.info.module, comm);
   const int threads = get_num_threads();
+  if (test_env("AG_TEST_SLOW_DATA_RANK") == r.rank) r.test_slow_data = std::chrono::milliseconds(std::max<int64_t>(0, test_env("AG_TEST_SLOW_DATA_MS")));
+  r.out.metrics_config(config_json(r, threads));
   r.say("allgrad " + std::string(allgrad_version()) + ": " + r.info.spec + " on " + r.data->description + ", " +
         std::to_string(r.world) + (r.world > 1 ? " ranks × " : " rank × ") + std::to_string(threads) +
         (threads > 1 ? " threads, " : " thread, ") + std::to_string(o.batch_size) + " per rank per step, " + o.optimizer + " lr " +

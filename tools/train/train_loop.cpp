@@ -10,9 +10,12 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <thread>
 
 #include "ag/anomaly_mode.h"
+#include "json.h"
 #include "train/run.h"
+#include "train/trace_file.h"
 
 namespace ag::tools {
 
@@ -102,6 +105,15 @@ std::string non_finite_report(dist::Communicator& comm, int64_t step, const std:
          ranks + " (" + detail + "); --nan-policy skip drops such steps, --detect-anomaly names the op";
 }
 
+// A save, booked to the checkpointing phase of the step timings (and of the trace).
+std::string timed_save(Run& r) {
+  if (!r.ckdir) return "";
+  r.timer.skip();
+  std::string path = save(r);
+  r.timer.mark(Phase::Ckpt);
+  return path;
+}
+
 struct StepResult {
   double loss;
   bool skipped;  // non-finite gradients under --nan-policy skip
@@ -116,8 +128,11 @@ StepResult train_step(Run& r, const data::Example& batch) {
   try {
     Tensor pred = (*r.info.module)(x);
     loss = r.loss_kind == "mse" ? nn::functional::mse_loss(pred, y) : r.ce(pred, y);
+    r.timer.mark(Phase::Forward);
     if (r.ddp) r.ddp->vote_stop(stop_signal.load() != 0);
     loss.backward();
+    r.timer.mark(Phase::Backward);
+    if (r.ddp) r.timer.move(Phase::Backward, Phase::CommWait, r.ddp->last_finalize_wait());
   } catch (const AnomalyError& e) {  // --detect-anomaly: say where in the run
     throw AnomalyError("step " + std::to_string(r.state->step + 1) + " on rank " + std::to_string(r.rank) + ": " + e.what());
   }
@@ -132,6 +147,8 @@ StepResult train_step(Run& r, const data::Example& batch) {
     if (r.schedule.sched && !r.schedule.per_epoch) r.schedule.sched->step();
   }
   ++r.state->step;
+  r.timer.mark(Phase::Optim);
+  r.timer.end_step();
   return {loss.item(), flags.nonfinite, flags.stop};
 }
 
@@ -155,7 +172,10 @@ EpochResult train_epoch(Run& r, int64_t& samples) {
   double loss_sum = 0;
   EpochResult e;
   auto t_epoch = Clock::now();
+  r.timer.skip();
   for (auto& batch : *r.loader) {
+    if (r.test_slow_data.count()) std::this_thread::sleep_for(r.test_slow_data);
+    r.timer.mark(Phase::Data);
     StepResult s = train_step(r, batch);
     e.last_loss = s.loss;
     if (!s.skipped) loss_sum += s.loss, ++loss_n;
@@ -166,13 +186,15 @@ EpochResult train_epoch(Run& r, int64_t& samples) {
     double lr = r.optimizer->param_groups()[0].lr();
     double eta = e.samples_per_s > 0 ? static_cast<double>((batches - batch_index - 1) * o.batch_size * r.world) / e.samples_per_s : 0;
     r.out.step(st.epoch, o.epochs, batch_index, batches, st.step, s.loss, lr, e.samples_per_s, eta, o.log_every);
-    if (st.step % o.log_every == 0) r.out.metrics(st.step, st.epoch, s.loss, lr, e.samples_per_s, r.skipped());
+    if (st.step % o.log_every == 0)
+      r.out.metrics(st.step, st.epoch, s.loss, lr, e.samples_per_s, r.skipped(), std::nullopt, r.timer.take_json(r.comm));
     ++batch_index;
     if (s.stop || (o.max_steps >= 0 && st.step >= o.max_steps)) {
       e.stopped = s.stop;
       break;
     }
-    if (o.checkpoint_every > 0 && st.step % o.checkpoint_every == 0) save(r);
+    if (o.checkpoint_every > 0 && st.step % o.checkpoint_every == 0) timed_save(r);
+    r.timer.skip();
   }
   r.out.end_epoch();
   e.finished = !r.loader->position().mid_pass;
@@ -195,14 +217,15 @@ void end_epoch(Run& r, const EpochResult& e, std::optional<double>& accuracy) {
     r.say("epoch " + std::to_string(st.epoch) + "/" + std::to_string(o.epochs) + ": train loss " + fmt("%.4f", e.mean_loss) +
           (classify ? ", test accuracy " + fmt("%.4f", v) : ", test mse " + fmt("%.5f", v)));
     // The epoch's samples/s is the training's, measured before the evaluation began.
-    r.out.metrics(st.step, st.epoch, e.mean_loss, r.optimizer->param_groups()[0].lr(), e.samples_per_s, r.skipped(), accuracy);
+    r.out.metrics(st.step, st.epoch, e.mean_loss, r.optimizer->param_groups()[0].lr(), e.samples_per_s, r.skipped(), accuracy,
+                  classify ? "" : ", \"test_mse\": " + json::number(v));
   }
-  if (o.checkpoint_every == 0 && st.epoch < o.epochs) save(r);
+  if (o.checkpoint_every == 0 && st.epoch < o.epochs) timed_save(r);
 }
 
 int finish(Run& r, double last_loss, int64_t samples, double wall, const std::optional<double>& accuracy, bool stopped) {
   if (std::isfinite(last_loss)) r.state->metrics["last_step_loss"] = last_loss;
-  std::string path = save(r);
+  std::string path = timed_save(r);
   std::string summary = "done: " + std::to_string(r.state->step) + " steps in " + fmt("%.1f", wall) + " s, " +
                         fmt("%.0f", wall > 0 ? static_cast<double>(samples) / wall : 0) + " samples/s";
   if (accuracy) summary += ", test accuracy " + fmt("%.4f", *accuracy);
@@ -229,6 +252,7 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
     if (!path.empty()) r.say("initial state: checkpoint " + path);
     return 0;
   }
+  start_trace(r);
   auto t_start = Clock::now();
   int64_t samples = 0;
   double last_loss = NAN;
@@ -243,7 +267,9 @@ int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& 
     end_epoch(r, e, accuracy);
   }
   double wall = std::chrono::duration<double>(Clock::now() - t_start).count();
-  return finish(r, last_loss, samples, wall, accuracy, stopped);
+  const int rc = finish(r, last_loss, samples, wall, accuracy, stopped);
+  write_trace(r);
+  return rc;
 }
 
 }  // namespace ag::tools

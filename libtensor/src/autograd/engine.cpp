@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ag/autograd.h"
+#include "ag/profiler.h"
 #include "autograd/anomaly.h"
 #include "kernels/arith.h"
 #include "tensor/make.h"
@@ -103,7 +104,14 @@ void run_graph(const TensorList& outputs, const TensorList& grad_outputs, bool r
         if (r.defined()) inputs[h.output_nr] = std::move(r);
       }
     }
-    TensorList grads = node->apply(std::move(inputs));
+    TensorList grads;
+    if (profiler::is_enabled()) {
+      const auto begin = profiler::Clock::now();
+      grads = node->apply(std::move(inputs));
+      profiler::record(node->name(), "backward", begin, profiler::Clock::now());
+    } else {
+      grads = node->apply(std::move(inputs));
+    }
     if (is_anomaly_enabled()) check_backward_outputs(*node, grads);
     if (!retain_graph) node->release_variables();
     const auto& edges = node->next_edges();

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "autograd/accumulate_grad.h"
+#include "ag/profiler.h"
 #include "autograd/anomaly.h"
 #include "autograd/function.h"
 
@@ -82,9 +83,21 @@ TensorList FunctionNode::apply(TensorList&& grads) {
   return fn_(grads[0], needs);
 }
 
+namespace {
+// The op's result exists when it gets here, so its event begins where this thread's
+// previous event ended (the previous op, or the phase before the forward pass).
+void profile_forward_op(const char* node_name) {
+  std::string op = node_name;
+  if (size_t k = op.rfind("Backward"); k != std::string::npos) op.resize(k);
+  profiler::record(std::move(op), "op", profiler::last_end_on_this_thread(), profiler::Clock::now());
+}
+}  // namespace
+
 void record(const char* name, Tensor& out, std::initializer_list<const Tensor*> inputs, BackwardFn fn) {
-  // Every differentiable op passes here once, so anomaly mode checks results here and nowhere else.
+  // Every differentiable op passes here once, so anomaly mode checks results here and nowhere else,
+  // and the profiler sees each forward op here.
   if (is_anomaly_enabled() && GradMode::is_enabled()) check_forward_output(name, out, inputs);
+  if (profiler::is_enabled() && GradMode::is_enabled()) profile_forward_op(name);
   if (!any_requires_grad(inputs)) return;
   auto node = std::make_shared<FunctionNode>(name, std::move(fn));
   auto& edges = node->mutable_next_edges();

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# --profile FILE: a Chrome trace-event file with complete events for forward ops,
+# backward nodes, each rank's gradient-bucket exchanges on its communication thread,
+# and the step's phases (data wait, optimizer step, checkpoint save); pid = rank.
+# usage: profile.sh ALLGRAD [MPIEXEC]
+source "$(dirname "$0")/lib.sh"
+AG=$(readlink -f "$1")
+MPIEXEC=${2:-}
+cd "$AG_TMP" || exit 1
+FLAGS=(--model mlp:784,32,10 --data synthetic:2000 --epochs 1 --threads 1 --quiet --max-steps 4 --checkpoint-every 2)
+
+check() {  # check FILE RANKS
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+ranks = int(sys.argv[2])
+events = doc["traceEvents"]
+complete = [e for e in events if e["ph"] == "X"]
+for e in complete:
+    assert isinstance(e["name"], str) and e["name"], e
+    assert all(isinstance(e[k], (int, float)) for k in ("ts", "dur", "pid", "tid")), e
+    assert e["dur"] >= 0 and e["ts"] >= 0, e
+assert sorted({e["pid"] for e in complete}) == list(range(ranks)), {e["pid"] for e in complete}
+names = [m["args"]["name"] for m in events if m["ph"] == "M" and m["name"] == "process_name"]
+assert names == [f"rank {r}" for r in range(ranks)], names
+for r in range(ranks):
+    mine = [e for e in complete if e["pid"] == r]
+    def count(name, cat):
+        return sum(1 for e in mine if e["name"] == name and e["cat"] == cat)
+    # 4 steps of Linear, ReLU, Linear, loss; each op's backward node; the step phases.
+    assert count("Linear", "op") == 8 and count("Relu", "op") == 4 and count("CrossEntropyLoss", "op") == 4, mine
+    assert count("LinearBackward0", "backward") == 8 and count("ReluBackward0", "backward") == 4, mine
+    for phase in ("data wait", "forward", "backward", "optimizer step"):
+        assert count(phase, "step") == 4, phase
+    assert count("checkpoint save", "step") == 2
+    main = {e["tid"] for e in mine if e["cat"] in ("op", "backward", "step")}
+    assert len(main) == 1, main
+    if ranks > 1:
+        buckets = [e for e in mine if e["cat"] == "comm" and e["name"].startswith("DDP allreduce of bucket")]
+        assert len(buckets) == 4, buckets
+        assert {e["tid"] for e in buckets}.isdisjoint(main), "bucket exchanges are not on their own thread"
+    # Forward ops lie inside their step's forward phase.
+    fwd = [e for e in mine if e["name"] == "forward"]
+    for op in (e for e in mine if e["cat"] == "op"):
+        assert any(f["ts"] - 1 <= op["ts"] and op["ts"] + op["dur"] <= f["ts"] + f["dur"] + 1 for f in fwd), op
+print(len(complete), "events ok")
+PY
+}
+
+mkdir c1 c2
+run "$AG" train "${FLAGS[@]}" --checkpoint-dir c1 --profile one.json
+expect_ok "one rank with --profile" && { check one.json 1 || fail "one-rank trace"; }
+run "$AG" train "${FLAGS[@]}" --checkpoint-dir c1b
+expect_ok "one rank without --profile"
+[ ! -e one.json.tmp ] || fail "a temporary trace file was left behind"
+run "$AG" train "${FLAGS[@]}" --profile missing/t.json
+[ "$RC" -eq 1 ] || fail "--profile into a missing directory: exit $RC, expected 1"
+contains "$ERR" "--profile 'missing/t.json': cannot create" "--profile into a missing directory"
+if [ -n "$MPIEXEC" ]; then
+  run "$MPIEXEC" --oversubscribe -np 2 "$AG" train "${FLAGS[@]}" --checkpoint-dir c2 --profile two.json
+  expect_ok "two ranks with --profile" && { check two.json 2 || fail "two-rank trace"; }
+fi
+finish

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# allgrad report rendered by headless Chromium: the page loads without console
+# errors, the rendered DOM holds every plot with one point per metrics line, and the
+# screenshot is written to OUT_PNG (kept by CI). Skipped (exit 77) without Chromium.
+# usage: report_render.sh ALLGRAD MPIEXEC OUT_PNG
+source "$(dirname "$0")/lib.sh"
+AG=$(readlink -f "$1")
+MPIEXEC=${2:-}
+PNG=$3
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$CHROMIUM" ] || { echo "no chromium: skipped"; exit 77; }
+[ -n "$MPIEXEC" ] || { echo "no mpiexec: skipped"; exit 77; }
+cd "$AG_TMP" || exit 1
+
+mkdir a b
+run "$MPIEXEC" --oversubscribe -np 2 "$AG" train --model mlp:784,32,10 --data synthetic:2000 --epochs 3 --threads 1 --quiet \
+  --log-every 4 --metrics a/metrics.jsonl
+expect_ok "run a" || finish
+run "$MPIEXEC" --oversubscribe -np 2 "$AG" train --model mlp:784,64,10 --data synthetic:2000 --epochs 3 --threads 1 --quiet \
+  --log-every 4 --lr 1e-3 --metrics b/metrics.jsonl
+expect_ok "run b" || finish
+run "$AG" report a b -o report.html
+expect_ok "report" || finish
+
+CHROME=("$CHROMIUM" --headless --no-sandbox --disable-gpu --user-data-dir="$AG_TMP/profile" --enable-logging=stderr --v=0)
+rm -f "$PNG"
+timeout 90 "${CHROME[@]}" --screenshot="$PNG" --window-size=1200,2000 "file://$AG_TMP/report.html" >shot.out 2>shot.err
+[ -s "$PNG" ] || die "chromium wrote no screenshot: $(tail -n 5 shot.err)"
+timeout 90 "${CHROME[@]}" --dump-dom "file://$AG_TMP/report.html" >dom.html 2>dom.err
+[ -s dom.html ] || die "chromium dumped no DOM: $(tail -n 5 dom.err)"
+if grep -E "Uncaught|ERROR:CONSOLE|:CONSOLE\(|Failed to load resource" shot.err dom.err; then fail "console errors while rendering"; fi
+
+python3 - dom.html "$PNG" <<'PY' || fail "the rendered page"
+import struct, sys
+from html.parser import HTMLParser
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.lines = {}
+        self.segments = 0
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "polyline":
+            self.lines[(a["data-run"], a["data-series"])] = len(a["points"].split())
+        if tag == "rect" and a.get("class") == "segment":
+            self.segments += 1
+p = Page()
+p.feed(open(sys.argv[1], encoding="utf-8").read())
+for run in ("a", "b"):
+    for s in ("loss", "loss-smoothed", "lr", "samples_per_s"):
+        assert p.lines[(run, s)] == 12, (run, s, p.lines)
+    assert p.lines[(run, "test_accuracy")] == 3, p.lines
+assert p.segments == 2 * 2 * 6, p.segments
+png = open(sys.argv[2], "rb").read()
+assert png[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+w, h = struct.unpack(">II", png[16:24])
+assert (w, h) == (1200, 2000), (w, h)
+# A blank page compresses to a few kilobytes; charts, tables and text do not.
+assert len(png) > 50000, len(png)
+print("rendered:", w, "x", h, len(png), "bytes")
+PY
+finish
