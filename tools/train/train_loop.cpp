@@ -10,6 +10,9 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+
+#include <unistd.h>
 #include <thread>
 
 #include "ag/anomaly_mode.h"
@@ -23,7 +26,30 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 std::atomic<int> stop_signal{0};
-void on_signal(int sig) { stop_signal = sig; }
+// Said the moment a signal arrives (rank 0 only; empty elsewhere), with write(), which
+// a handler may call: a launcher that forwards SIGTERM to the ranks kills them a moment
+// later if they are still busy (Open MPI's mpirun does, in the middle of a long save),
+// and the user must still learn what happened and how to go on.
+char stop_notice[512];
+size_t stop_notice_len = 0;
+void on_signal(int sig) {
+  stop_signal = sig;
+  if (stop_notice_len) {
+    ssize_t ignored = ::write(STDERR_FILENO, stop_notice, stop_notice_len);
+    (void)ignored;
+  }
+}
+
+void prepare_stop_notice(const Run& r) {
+  if (r.rank != 0) return;
+  std::string text = "allgrad: signal received: stopping after the current step" +
+                     (r.ckdir ? " and its checkpoint; resume with: allgrad train <same flags> --resume auto --checkpoint-dir " +
+                                    r.o.checkpoint_dir
+                              : std::string("; no --checkpoint-dir was given, so nothing will be saved")) +
+                     "\n";
+  stop_notice_len = std::min(text.size(), sizeof stop_notice);
+  std::memcpy(stop_notice, text.data(), stop_notice_len);
+}
 
 std::string fmt(const char* f, double v) {
   char b[64];
@@ -245,6 +271,7 @@ int finish(Run& r, double last_loss, int64_t samples, double wall, const std::op
 int run_train(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& comm) {
   std::unique_ptr<Run> run = set_up(o, comm);
   Run& r = *run;
+  prepare_stop_notice(r);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   if (o.max_steps == 0) {
