@@ -113,4 +113,9 @@ run "$AG" train --model mlp:4,8,3 --data synthetic:50 --batch-size 10 --max-step
 run "$AG" train --model mlp:4,8,3 --data synthetic:50 --batch-size 10 --max-steps 4 --epochs 30 --quiet --optimizer sgd --checkpoint-dir other --resume auto
 expect_ok "resuming with more epochs and steps" && contains "$OUT" "done: 4 steps" "resumed with more epochs"
 
+# An autoencoder trains on synthetic data (its target is its input) and evaluates by MSE.
+run "$AG" train --model autoencoder:784,16 --data synthetic:300 --epochs 1 --threads 1 --metrics ae.jsonl
+expect_ok "autoencoder on synthetic data" && contains "$OUT" "test mse" "autoencoder on synthetic data"
+grep -q '"test_mse"' ae.jsonl || fail "autoencoder: no test_mse in the metrics"
+
 finish

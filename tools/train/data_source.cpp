@@ -120,7 +120,7 @@ DataSource synthetic(int64_t n, const std::vector<int64_t>& shape, int64_t class
     for (int64_t i = 0; i < count; ++i)
       std::memcpy(rows + i * features, proto + label[i] * features, static_cast<size_t>(features) * sizeof(float));
     x = (x + noise).clamp(0.0, 1.0);
-    if (classes == 0) y = ag::zeros({count}, kInt64);
+    if (classes == 0) y = x;  // an autoencoder's target is its input
     return data::DatasetRef(std::make_shared<data::TensorDataset>(std::vector<Tensor>{x, y}));
   };
   return DataSource{make(n), make(std::max<int64_t>(1, n / 5)), "synthetic, " + std::to_string(n) + " examples", "synthetic", "synthetic"};
