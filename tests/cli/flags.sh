@@ -118,4 +118,8 @@ run "$AG" train --model autoencoder:784,16 --data synthetic:300 --epochs 1 --thr
 expect_ok "autoencoder on synthetic data" && contains "$OUT" "test mse" "autoencoder on synthetic data"
 grep -q '"test_mse"' ae.jsonl || fail "autoencoder: no test_mse in the metrics"
 
+# The start-up line counts in words that agree with their numbers: "1 thread", never "1 threads".
+run "$AG" train --model mlp:4,8,3 --data synthetic:50 --batch-size 10 --epochs 1 --threads 1
+expect_ok "one thread" && { grep -q "1 threads" "$OUT" && fail "the start-up line says '1 threads': $(head -1 "$OUT")"; }
+
 finish

@@ -136,7 +136,8 @@ std::string blas_report() {
   std::string how = std::getenv("AG_BLAS_CHOSEN")      ? "chosen by allgrad"
                     : std::getenv("OPENBLAS_CORETYPE") ? "set by OPENBLAS_CORETYPE"
                                                        : "OpenBLAS's own choice";
-  return "OpenBLAS core " + active_blas_core() + " (" + how + "), " + std::to_string(get_num_threads()) + " threads";
+  const int n = get_num_threads();
+  return "OpenBLAS core " + active_blas_core() + " (" + how + "), " + std::to_string(n) + (n == 1 ? " thread" : " threads");
 }
 
 }  // namespace ag
