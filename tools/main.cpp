@@ -1,4 +1,7 @@
 // The allgrad command: train, inspect, diff, export, report.
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -35,7 +38,18 @@ const char* kUsage =
     "  report RUN... -o FILE.html    draw runs' --metrics files (or directories holding metrics.jsonl) as one HTML page\n"
     "  --version                     version and the BLAS kernels in use\n";
 
+// A rank whose launcher is gone (mpirun killed, or the node daemon lost) has no one to
+// report to and no job to finish: it ends with its parent instead of training on, or
+// spinning in a collective until the timeout. The last checkpoint is whole either way.
+void end_with_launcher() {
+  if (!ag::dist::launched_by_mpi()) return;
+  const pid_t launcher = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != launcher) raise(SIGKILL);  // it went before the request was in place
+}
+
 int train(const std::vector<std::string>& args) {
+  end_with_launcher();
   ag::tools::TrainOptions opts;
   try {
     opts = ag::tools::parse_train_options(args);
