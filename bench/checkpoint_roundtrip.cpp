@@ -25,10 +25,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // An MLP 1024-4096-1024-128: 8.5M parameters, 102 MB with Adam's two moments.
-std::shared_ptr<ag::nn::Sequential> big_mlp() {
-  return std::make_shared<ag::nn::Sequential>(ag::nn::Sequential{ag::nn::Linear(1024, 4096), ag::nn::ReLU(),
+ag::nn::Sequential big_mlp() {
+  return ag::nn::Sequential{ag::nn::Linear(1024, 4096), ag::nn::ReLU(),
                                                                  ag::nn::Linear(4096, 1024), ag::nn::ReLU(),
-                                                                 ag::nn::Linear(1024, 128)});
+                                                                 ag::nn::Linear(1024, 128)};
 }
 
 // FNV-1a over the bytes of every parameter and every Adam moment, in parameter order.

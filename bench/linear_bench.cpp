@@ -24,10 +24,10 @@ void BM_LinearForwardBackward(benchmark::State& state) {
   if (input_grad) x.requires_grad_();
   auto gy = ag::randn({kBatch, kOut});
   for (auto _ : state) {
-    auto y = lin.forward(x);
+    auto y = lin->forward(x);
     y.backward(gy);
-    benchmark::DoNotOptimize(lin.weight.grad().data_ptr());
-    lin.zero_grad();
+    benchmark::DoNotOptimize(lin->weight.grad().data_ptr());
+    lin->zero_grad();
     if (input_grad) x.mutable_grad().reset();
   }
 }
@@ -63,7 +63,7 @@ void BM_LinearForward(benchmark::State& state) {
   ag::nn::Linear lin(kIn, kOut);
   auto x = ag::randn({kBatch, kIn});
   ag::NoGradGuard no_grad;
-  for (auto _ : state) benchmark::DoNotOptimize(lin.forward(x).data_ptr());
+  for (auto _ : state) benchmark::DoNotOptimize(lin->forward(x).data_ptr());
 }
 
 void BM_RawSgemmForward(benchmark::State& state) {

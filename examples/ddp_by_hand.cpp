@@ -2,7 +2,7 @@
 // its shard through a DistributedSampler and averages gradients after
 // backward. Run: mpirun -np 2 build/examples/example_ddp_by_hand
 // The same without the hand-written line, overlapping the averaging with backward:
-// construct `ag::dist::DistributedDataParallel ddp(model, comm);` after the model and
+// construct `ag::dist::DistributedDataParallel ddp(*model, comm);` after the model and
 // drop the allreduce_gradients call.
 #include <cstdio>
 
@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   auto comm = ag::dist::Communicator::create();  // MPI under mpirun, a group of one otherwise
   ag::manual_seed(0);                            // same initial weights on every rank
   ag::nn::Sequential model{ag::nn::Linear(784, 256), ag::nn::ReLU(), ag::nn::Linear(256, 10)};
-  ag::optim::Adam opt(model.parameters(), {.lr = 1e-3});
+  ag::optim::Adam opt(model->parameters(), {.lr = 1e-3});
   ag::data::FashionMNIST train(ag::data::FashionMNIST::kDefaultRoot, true, {.flatten = true});
   auto sampler = std::make_shared<ag::data::DistributedSampler>(train.size(), comm->world_size(), comm->rank());
   ag::data::DataLoader loader(train, {.batch_size = 64, .sampler = sampler});
@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
       opt.zero_grad();
       auto loss = ag::nn::functional::cross_entropy(model(x), y);
       loss.backward();
-      ag::dist::allreduce_gradients(model.parameters(), *comm);  // the one line that makes it data-parallel
+      ag::dist::allreduce_gradients(model->parameters(), *comm);  // the one line that makes it data-parallel
       opt.step();
       total_loss += loss.item();
     }

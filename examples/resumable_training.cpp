@@ -30,11 +30,11 @@ int main(int argc, char** argv) {
   auto sampler = std::make_shared<ag::data::DistributedSampler>(dataset->size(), comm->world_size(), comm->rank(), true, 0);
   ag::data::DataLoader loader(dataset, {.batch_size = 16, .sampler = sampler});
   ag::nn::Sequential model{ag::nn::Linear(8, 32), ag::nn::ReLU(), ag::nn::Dropout(0.1), ag::nn::Linear(32, 3)};
-  ag::optim::Adam opt(model.parameters(), {.lr = 1e-2});
+  ag::optim::Adam opt(model->parameters(), {.lr = 1e-2});
   ag::optim::CosineAnnealingLR sched(opt, epochs * loader.size());
 
   // Everything exact resume needs, and where checkpoints go.
-  ag::TrainingRun run(model, opt, loader, &sched);
+  ag::TrainingRun run(*model, opt, loader, &sched);
   run.world_size = comm->world_size();
   ag::CheckpointDir checkpoints(dir, 2);
   if (auto latest = checkpoints.latest()) {
@@ -42,13 +42,13 @@ int main(int argc, char** argv) {
     if (comm->rank() == 0) std::printf("resumed at step %lld\n", static_cast<long long>(run.step));
   }
   std::unique_ptr<ag::dist::DistributedDataParallel> ddp;
-  if (comm->world_size() > 1) ddp = std::make_unique<ag::dist::DistributedDataParallel>(model, comm);
+  if (comm->world_size() > 1) ddp = std::make_unique<ag::dist::DistributedDataParallel>(*model, comm);
 
   auto save = [&] {
     if (comm->rank() == 0) checkpoints.save(run.capture());
     comm->barrier();
   };
-  model.train();
+  model->train();
   while (run.epoch < epochs && run.step < target) {
     if (!loader.position().mid_pass) sampler->set_epoch(run.epoch);
     for (auto& batch : loader) {
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
 
   // A fingerprint of the parameters' bits, to compare a resumed run with a straight one.
   uint64_t h = 1469598103934665603ull;
-  for (const ag::Tensor& p : model.parameters()) {
+  for (const ag::Tensor& p : model->parameters()) {
     ag::Tensor c = p.contiguous();
     const auto* b = static_cast<const unsigned char*>(c.data_ptr());
     for (int64_t i = 0; i < c.numel() * static_cast<int64_t>(sizeof(float)); ++i) h = (h ^ b[i]) * 1099511628211ull;

@@ -8,16 +8,17 @@
 namespace nn = ag::nn;
 
 // "A neural network should extend the class nn.Module."
-class MultilayerPerceptron : public nn::Module {
+class MultilayerPerceptronImpl : public nn::Module {
  public:
-  MultilayerPerceptron(int64_t input_size, int64_t hidden_size) : input_size(input_size), hidden_size(hidden_size) {
+  MultilayerPerceptronImpl(int64_t input_size, int64_t hidden_size) : input_size(input_size), hidden_size(hidden_size) {
     model = register_module("model", nn::Sequential{nn::Linear(input_size, hidden_size), nn::ReLU(),
                                                     nn::Linear(hidden_size, input_size), nn::Sigmoid()});
   }
-  ag::Tensor forward(const ag::Tensor& x) override { return (*model)(x); }
+  ag::Tensor forward(const ag::Tensor& x) override { return model(x); }
   int64_t input_size, hidden_size;
-  std::shared_ptr<nn::Sequential> model;
+  nn::Sequential model{nullptr};
 };
+AG_MODULE(MultilayerPerceptron);
 
 int main(int argc, char** argv) {
   ag::ensure_best_blas_kernels(argc, argv);
@@ -41,9 +42,9 @@ int main(int argc, char** argv) {
   nn::Linear linear(4, 2);
   std::cout << "linear_output.shape: " << ag::to_string(linear(input).sizes()) << "\n";
 
-  // Sequential block.
+  // Sequential block->
   nn::Sequential block{nn::Linear(4, 2), nn::Sigmoid()};
-  std::cout << block(input).sizes()[2] << " outputs per position\n" << block.repr() << "\n";
+  std::cout << block(input).sizes()[2] << " outputs per position\n" << block->repr() << "\n";
 
   // The network class, used on a sample input.
   MultilayerPerceptron model(5, 3);
@@ -51,7 +52,7 @@ int main(int argc, char** argv) {
   std::cout << model(sample) << "\n";
 
   // Procedure of optimizing: Adam lr 0.1, MSE loss, 10 epochs on a fixed target.
-  ag::optim::Adam optimizer(model.parameters(), {.lr = 1e-1});
+  ag::optim::Adam optimizer(model->parameters(), {.lr = 1e-1});
   nn::MSELoss loss_function;
   auto xs = ag::randn({2, 5});
   auto ys = ag::rand({2, 5});

@@ -101,7 +101,7 @@ const std::vector<ModelEntry>& entries() {
        [](const Spec& s, const std::string& text, ModelInfo& info) {
          auto act = s.options.count("act") ? s.options.at("act") : std::string("relu");
          try {
-           info.module = mlp(s.args, act, option_real(s, text, "dropout", 0));
+           info.module = mlp(s.args, act, option_real(s, text, "dropout", 0)).ptr();
          } catch (const std::invalid_argument& e) {
            bad(text, e.what());
          }
@@ -114,7 +114,7 @@ const std::vector<ModelEntry>& entries() {
          if (s.args.size() != 2) bad(text, "autoencoder takes IN,HIDDEN");
        },
        [](const Spec& s, const std::string&, ModelInfo& info) {
-         info.module = std::make_shared<MultilayerPerceptron>(s.args[0], s.args[1]);
+         info.module = MultilayerPerceptron(s.args[0], s.args[1]).ptr();
          info.input_shape = {s.args[0]};
          info.default_loss = "mse";
        }},
@@ -124,7 +124,7 @@ const std::vector<ModelEntry>& entries() {
          if (s.args.size() != 2) bad(text, "logreg takes IN,OUT");
        },
        [](const Spec& s, const std::string&, ModelInfo& info) {
-         info.module = std::make_shared<nn::Linear>(s.args[0], s.args[1]);
+         info.module = nn::Linear(s.args[0], s.args[1]).ptr();
          info.input_shape = {s.args[0]};
          info.classes = s.args[1];
        }},
@@ -135,7 +135,7 @@ const std::vector<ModelEntry>& entries() {
        },
        [](const Spec& s, const std::string&, ModelInfo& info) {
          info.classes = s.args.empty() ? 10 : s.args[0];
-         info.module = conv_net(info.classes);
+         info.module = conv_net(info.classes).ptr();
          info.input_shape = {1, 28, 28};
        }},
   };

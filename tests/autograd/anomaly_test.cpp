@@ -124,5 +124,5 @@ TEST(AnomalyMode, FiniteTrainingStepPasses) {
   auto y = ag::tensor({0., 1., 2., 0., 1.}).to(ag::kInt64);
   auto loss = ag::nn::functional::cross_entropy(lin(x), y);
   EXPECT_NO_THROW(loss.backward());
-  EXPECT_TRUE(lin.weight.grad().defined());
+  EXPECT_TRUE(lin->weight.grad().defined());
 }

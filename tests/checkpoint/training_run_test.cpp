@@ -19,7 +19,7 @@ namespace {
 struct Trainer {
   std::shared_ptr<data::TensorDataset> dataset;
   std::unique_ptr<data::DataLoader<>> loader;
-  std::shared_ptr<nn::Sequential> model;
+  nn::Sequential model;
   std::unique_ptr<optim::Adam> opt;
   std::unique_ptr<optim::CosineAnnealingLR> sched;
   std::unique_ptr<TrainingRun> run;
@@ -30,7 +30,7 @@ struct Trainer {
     Tensor y = (x.index({Slice(), 0}) > 0).to(kInt64);
     dataset = std::make_shared<data::TensorDataset>(x, y);
     loader = std::make_unique<data::DataLoader<>>(dataset, data::DataLoaderOptions{.batch_size = 8, .shuffle = true});
-    model = std::make_shared<nn::Sequential>(nn::Linear(6, 16), nn::ReLU(), nn::Dropout(0.3), nn::Linear(16, 2));
+    model = nn::Sequential(nn::Linear(6, 16), nn::ReLU(), nn::Dropout(0.3), nn::Linear(16, 2));
     opt = std::make_unique<optim::Adam>(model->parameters(), optim::AdamOptions{.lr = 0.01});
     sched = std::make_unique<optim::CosineAnnealingLR>(*opt, 30);
     run = std::make_unique<TrainingRun>(*model, *opt, *loader, sched.get());

@@ -13,7 +13,7 @@ using agtest::leaf;
 TEST(Dropout, EvalModeAndDegenerateProbabilities) {
   auto x = ag::randn({4, 5});
   nn::Dropout drop(0.3);
-  drop.eval();
+  drop->eval();
   EXPECT_TRUE(drop(x).is_same(x));
   EXPECT_TRUE(F::dropout(x, 0.0, true).is_same(x));
   EXPECT_EQ(F::dropout(x, 1.0, true).abs().sum().item(), 0.0);
@@ -66,6 +66,6 @@ TEST(Dropout, GradcheckTrainingAndEval) {
     return F::dropout(in[0].t(), 0.4, true);  // strided
   }, {x});
   nn::Dropout drop(0.4);
-  drop.eval();
+  drop->eval();
   EXPECT_GRADCHECK([&](const ag::TensorList& in) { return drop(in[0]) * 1.0; }, {x});
 }

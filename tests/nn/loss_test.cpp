@@ -108,7 +108,7 @@ TEST(BCEWithLogitsLoss, MatchesBceOfSigmoidAndIsStable) {
   auto s = x.sigmoid();
   auto expected = -(pw * y * s.log() + (1.0 - y) * (1.0 - s).log());
   EXPECT_TRUE(nn::BCEWithLogitsLoss({.reduction = Reduction::None, .pos_weight = pw})(x, y).allclose(expected, 1e-10, 1e-12));
-  EXPECT_EQ(nn::BCEWithLogitsLoss({.pos_weight = pw}).state_dict().keys(), (std::vector<std::string>{"pos_weight"}));
+  EXPECT_EQ(nn::BCEWithLogitsLoss({.pos_weight = pw})->state_dict().keys(), (std::vector<std::string>{"pos_weight"}));
 }
 
 TEST(BCEWithLogitsLoss, Gradcheck) {

@@ -34,7 +34,7 @@ TEST(Training, MlpLearnsXor) {
     if (step == 0) first = loss.item();
     last = loss.item();
     loss.backward();
-    gradient_descent_step(model, 0.5);
+    gradient_descent_step(*model, 0.5);
   }
   ag::NoGradGuard no_grad;
   auto predicted = (model(x) > 0.0).to(ag::kFloat32);
@@ -59,9 +59,9 @@ TEST(Training, MlpClassifiesTenGaussianClusters) {
   nn::CrossEntropyLoss loss_fn;
   for (int step = 0; step < 300; ++step) {
     loss_fn(model(x), labels).backward();
-    gradient_descent_step(model, 0.2);
+    gradient_descent_step(*model, 0.2);
   }
-  model.eval();
+  model->eval();
   ag::NoGradGuard no_grad;
   double acc = accuracy(model(x).argmax(1), labels);
   EXPECT_GE(acc, 0.95);

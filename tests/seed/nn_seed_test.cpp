@@ -25,7 +25,7 @@ class MultilayerPerceptron : public nn::Module {
   }
 
   int64_t input_size, hidden_size;
-  std::shared_ptr<nn::Sequential> model;
+  nn::Sequential model;
 };
 
 // Second form: each layer its own member.
@@ -48,9 +48,9 @@ class MultilayerPerceptronLayers : public nn::Module {
   }
 
   int64_t input_size, hidden_size;
-  std::shared_ptr<nn::Linear> linear, linear2;
-  std::shared_ptr<nn::ReLU> relu;
-  std::shared_ptr<nn::Sigmoid> sigmoid;
+  nn::Linear linear{nullptr}, linear2{nullptr};
+  nn::ReLU relu;
+  nn::Sigmoid sigmoid;
 };
 
 std::vector<std::string> shapes(const nn::Module& m) {
@@ -63,7 +63,7 @@ std::vector<std::string> shapes(const nn::Module& m) {
 
 TEST(SeedNN, LinearLayerMapsNStarHinToNStarHout) {
   auto input = ag::ones({2, 3, 4});
-  auto linear = std::make_shared<nn::Linear>(4, 2);
+  auto linear = nn::Linear(4, 2);
   auto linear_output = (*linear)(input);
   EXPECT_EQ(linear_output.sizes(), (ag::Dims{2, 3, 2}));  // torch.Size([2, 3, 2])
   // Every position sees the same all-ones row: W·1 + b.
@@ -79,7 +79,7 @@ TEST(SeedNN, SequentialBlock) {
   EXPECT_EQ(output.sizes(), (ag::Dims{2, 3, 2}));
   EXPECT_GT(output.min().item(), 0.0);
   EXPECT_LT(output.max().item(), 1.0);
-  EXPECT_EQ(block.repr(), "Sequential(\n  (0): Linear(in_features=4, out_features=2, bias=True)\n  (1): Sigmoid()\n)");
+  EXPECT_EQ(block->repr(), "Sequential(\n  (0): Linear(in_features=4, out_features=2, bias=True)\n  (1): Sigmoid()\n)");
 }
 
 TEST(SeedNN, MultilayerPerceptronWithSequentialMember) {

@@ -28,7 +28,7 @@ std::string num(double v) {
 }
 }  // namespace
 
-Conv2d::Conv2d(int64_t in, int64_t out, functional::Size2 k, functional::Size2 s, functional::Size2 p,
+Conv2dImpl::Conv2dImpl(int64_t in, int64_t out, functional::Size2 k, functional::Size2 s, functional::Size2 p,
                functional::Size2 d, int64_t g, bool with_bias)
     : in_channels(in), out_channels(out), groups(g), kernel_size(k), stride(s), padding(p), dilation(d) {
   if (in <= 0 || out <= 0 || g <= 0 || in % g != 0 || out % g != 0)
@@ -39,7 +39,7 @@ Conv2d::Conv2d(int64_t in, int64_t out, functional::Size2 k, functional::Size2 s
   reset_parameters();
 }
 
-void Conv2d::reset_parameters() {
+void Conv2dImpl::reset_parameters() {
   init::kaiming_uniform_(weight, std::sqrt(5.0));
   if (bias.defined()) {
     auto fan_in = init::calculate_fan_in_and_fan_out(weight).first;
@@ -48,9 +48,9 @@ void Conv2d::reset_parameters() {
   }
 }
 
-Tensor Conv2d::forward(const Tensor& x) { return functional::conv2d(x, weight, bias, stride, padding, dilation, groups); }
+Tensor Conv2dImpl::forward(const Tensor& x) { return functional::conv2d(x, weight, bias, stride, padding, dilation, groups); }
 
-std::string Conv2d::extra_repr() const {
+std::string Conv2dImpl::extra_repr() const {
   std::string s = std::to_string(in_channels) + ", " + std::to_string(out_channels) + ", kernel_size=" + pair(kernel_size) +
                   ", stride=" + pair(stride);
   if (padding.h || padding.w) s += ", padding=" + pair(padding);
@@ -60,15 +60,15 @@ std::string Conv2d::extra_repr() const {
   return s;
 }
 
-std::string MaxPool2d::extra_repr() const {
+std::string MaxPool2dImpl::extra_repr() const {
   return "kernel_size=" + pair(kernel_size) + ", stride=" + pair(stride) + ", padding=" + pair(padding) +
          ", dilation=1, ceil_mode=False";
 }
-std::string AvgPool2d::extra_repr() const {
+std::string AvgPool2dImpl::extra_repr() const {
   return "kernel_size=" + pair(kernel_size) + ", stride=" + pair(stride) + ", padding=" + pair(padding);
 }
 
-BatchNorm::BatchNorm(int64_t n, int64_t expected_dim, double eps, double momentum, bool affine)
+BatchNormImplBase::BatchNormImplBase(int64_t n, int64_t expected_dim, double eps, double momentum, bool affine)
     : num_features(n), expected_dim(expected_dim), eps(eps), momentum(momentum) {
   if (n <= 0) throw std::invalid_argument("BatchNorm: num_features must be positive, got " + std::to_string(n));
   weight = register_parameter("weight", affine ? ones({n}) : Tensor());
@@ -78,7 +78,7 @@ BatchNorm::BatchNorm(int64_t n, int64_t expected_dim, double eps, double momentu
   num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, kInt64));
 }
 
-Tensor BatchNorm::forward(const Tensor& x) {
+Tensor BatchNormImplBase::forward(const Tensor& x) {
   bool ok = expected_dim == 4 ? x.dim() == 4 : (x.dim() == 2 || x.dim() == 3);
   if (!ok)
     throw std::invalid_argument(name() + ": expected " + (expected_dim == 4 ? "4-d input [N, C, H, W]" : "2-d or 3-d input") +
@@ -90,25 +90,25 @@ Tensor BatchNorm::forward(const Tensor& x) {
   return functional::batch_norm(x, running_mean, running_var, weight, bias, is_training(), momentum, eps);
 }
 
-std::string BatchNorm::extra_repr() const {
+std::string BatchNormImplBase::extra_repr() const {
   return std::to_string(num_features) + ", eps=" + num(eps) + ", momentum=" + num(momentum) +
          ", affine=" + detail::python_bool(weight.defined()) + ", track_running_stats=True";
 }
 
-LayerNorm::LayerNorm(Dims shape, double eps, bool affine) : normalized_shape(shape), eps(eps) {
+LayerNormImpl::LayerNormImpl(Dims shape, double eps, bool affine) : normalized_shape(shape), eps(eps) {
   weight = register_parameter("weight", affine ? ones(shape) : Tensor());
   bias = register_parameter("bias", affine ? zeros(shape) : Tensor());
 }
 
-Tensor LayerNorm::forward(const Tensor& x) { return functional::layer_norm(x, normalized_shape, weight, bias, eps); }
+Tensor LayerNormImpl::forward(const Tensor& x) { return functional::layer_norm(x, normalized_shape, weight, bias, eps); }
 
-std::string LayerNorm::extra_repr() const {
+std::string LayerNormImpl::extra_repr() const {
   std::string s = "(";
   for (size_t i = 0; i < normalized_shape.size(); ++i) s += std::to_string(normalized_shape[i]) + (normalized_shape.size() == 1 ? "," : (i + 1 < normalized_shape.size() ? ", " : ""));
   return s + "), eps=" + num(eps) + ", elementwise_affine=" + detail::python_bool(weight.defined());
 }
 
-Embedding::Embedding(int64_t n, int64_t dim, std::optional<int64_t> pad) : num_embeddings(n), embedding_dim(dim) {
+EmbeddingImpl::EmbeddingImpl(int64_t n, int64_t dim, std::optional<int64_t> pad) : num_embeddings(n), embedding_dim(dim) {
   if (n <= 0 || dim <= 0)
     throw std::invalid_argument("Embedding: sizes must be positive, got " + std::to_string(n) + " x " + std::to_string(dim));
   if (pad) {
@@ -124,9 +124,9 @@ Embedding::Embedding(int64_t n, int64_t dim, std::optional<int64_t> pad) : num_e
   }
 }
 
-Tensor Embedding::forward(const Tensor& idx) { return functional::embedding(idx, weight, padding_idx); }
+Tensor EmbeddingImpl::forward(const Tensor& idx) { return functional::embedding(idx, weight, padding_idx); }
 
-std::string Embedding::extra_repr() const {
+std::string EmbeddingImpl::extra_repr() const {
   return std::to_string(num_embeddings) + ", " + std::to_string(embedding_dim) +
          (padding_idx ? ", padding_idx=" + std::to_string(*padding_idx) : "");
 }

@@ -9,15 +9,15 @@
 
 namespace ag::nn {
 
-Dropout::Dropout(double p) : p(p) {
+DropoutImpl::DropoutImpl(double p) : p(p) {
   if (!(p >= 0 && p <= 1))
     throw std::invalid_argument("dropout probability has to be between 0 and 1, but got " + detail::python_float(p));
 }
 
-Tensor Dropout::forward(const Tensor& input) { return functional::dropout(input, p, is_training()); }
-std::string Dropout::extra_repr() const { return "p=" + detail::python_float(p) + ", inplace=False"; }
+Tensor DropoutImpl::forward(const Tensor& input) { return functional::dropout(input, p, is_training()); }
+std::string DropoutImpl::extra_repr() const { return "p=" + detail::python_float(p) + ", inplace=False"; }
 
-std::string Flatten::extra_repr() const {
+std::string FlattenImpl::extra_repr() const {
   return "start_dim=" + std::to_string(start_dim) + ", end_dim=" + std::to_string(end_dim);
 }
 

@@ -10,7 +10,7 @@
 
 namespace ag::nn {
 
-Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias)
+LinearImpl::LinearImpl(int64_t in_features, int64_t out_features, bool with_bias)
     : in_features(in_features), out_features(out_features) {
   if (in_features < 0 || out_features < 0)
     throw std::invalid_argument("Linear: in_features and out_features must be non-negative, got " +
@@ -20,7 +20,7 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias)
   reset_parameters();
 }
 
-void Linear::reset_parameters() {
+void LinearImpl::reset_parameters() {
   // kaiming_uniform_(a=√5): gain √(2/(1+a²)) with a² = 5.000000000000001 in double, as in Python.
   init::kaiming_uniform_(weight, std::sqrt(5.0));
   if (bias.defined()) {
@@ -30,9 +30,9 @@ void Linear::reset_parameters() {
   }
 }
 
-Tensor Linear::forward(const Tensor& input) { return functional::linear(input, weight, bias); }
+Tensor LinearImpl::forward(const Tensor& input) { return functional::linear(input, weight, bias); }
 
-std::string Linear::extra_repr() const {
+std::string LinearImpl::extra_repr() const {
   return "in_features=" + std::to_string(in_features) + ", out_features=" + std::to_string(out_features) +
          ", bias=" + detail::python_bool(bias.defined());
 }

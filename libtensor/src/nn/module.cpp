@@ -156,7 +156,11 @@ std::string Module::name() const {
   // inside template arguments.
   size_t end = full.find('<');
   size_t cut = full.rfind("::", end == std::string::npos ? std::string::npos : end);
-  return cut == std::string::npos ? full : full.substr(cut + 2);
+  std::string base = cut == std::string::npos ? full : full.substr(cut + 2);
+  // A holder's module class is "LinearImpl"; PyTorch prints "Linear".
+  const std::string impl = "Impl";
+  if (base.size() > impl.size() && base.ends_with(impl)) base.resize(base.size() - impl.size());
+  return base;
 }
 
 namespace {

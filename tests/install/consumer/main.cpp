@@ -9,6 +9,6 @@ int main(int argc, char** argv) {
   auto y = x * x * 3;
   y.backward();
   ag::nn::Linear layer(2, 1);
-  ag::dist::DistributedDataParallel ddp(layer, comm);
+  ag::dist::DistributedDataParallel ddp(*layer, comm);
   std::cout << x.grad() << " world " << comm->world_size() << "\n";
 }

@@ -8,36 +8,36 @@
 namespace ag::nn {
 
 /// max(x, 0).
-class ReLU : public Module {
+class ReLUImpl : public Module {
  public:
   Tensor forward(const Tensor& input) override;
 };
 
 /// 1 / (1 + exp(−x)).
-class Sigmoid : public Module {
+class SigmoidImpl : public Module {
  public:
   Tensor forward(const Tensor& input) override;
 };
 
 /// Hyperbolic tangent.
-class Tanh : public Module {
+class TanhImpl : public Module {
  public:
   Tensor forward(const Tensor& input) override;
 };
 
 /// x if x > 0 else negative_slope·x.
-class LeakyReLU : public Module {
+class LeakyReLUImpl : public Module {
  public:
-  explicit LeakyReLU(double negative_slope = 0.01) : negative_slope(negative_slope) {}
+  explicit LeakyReLUImpl(double negative_slope = 0.01) : negative_slope(negative_slope) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   double negative_slope;
 };
 
 /// x·Φ(x); approximate is "none" (exact erf form, the default) or "tanh".
-class GELU : public Module {
+class GELUImpl : public Module {
  public:
-  explicit GELU(std::string approximate = "none");
+  explicit GELUImpl(std::string approximate = "none");
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   std::string approximate;
@@ -45,21 +45,30 @@ class GELU : public Module {
 
 /// Softmax along `dim`. Departure from PyTorch: dim is required (PyTorch's
 /// implicit-dim default is deprecated there).
-class Softmax : public Module {
+class SoftmaxImpl : public Module {
  public:
-  explicit Softmax(int64_t dim) : dim(dim) {}
+  explicit SoftmaxImpl(int64_t dim) : dim(dim) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   int64_t dim;
 };
 
 /// log(softmax(x)) along `dim`, computed stably.
-class LogSoftmax : public Module {
+class LogSoftmaxImpl : public Module {
  public:
-  explicit LogSoftmax(int64_t dim) : dim(dim) {}
+  explicit LogSoftmaxImpl(int64_t dim) : dim(dim) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   int64_t dim;
 };
+
+/// The holders (shared handles) of the modules above, as libtorch declares them.
+AG_MODULE(ReLU);
+AG_MODULE(Sigmoid);
+AG_MODULE(Tanh);
+AG_MODULE(LeakyReLU);
+AG_MODULE(GELU);
+AG_MODULE(Softmax);
+AG_MODULE(LogSoftmax);
 
 }  // namespace ag::nn

@@ -6,9 +6,9 @@
 namespace ag::nn {
 
 /// 2-D convolution; PyTorch's init (kaiming_uniform_(a=√5) weight, U(±1/√fan_in) bias).
-class Conv2d : public Module {
+class Conv2dImpl : public Module {
  public:
-  Conv2d(int64_t in_channels, int64_t out_channels, functional::Size2 kernel_size, functional::Size2 stride = 1,
+  Conv2dImpl(int64_t in_channels, int64_t out_channels, functional::Size2 kernel_size, functional::Size2 stride = 1,
          functional::Size2 padding = 0, functional::Size2 dilation = 1, int64_t groups = 1, bool bias = true);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -19,9 +19,9 @@ class Conv2d : public Module {
 };
 
 /// Max pooling; stride defaults to the kernel size.
-class MaxPool2d : public Module {
+class MaxPool2dImpl : public Module {
  public:
-  explicit MaxPool2d(functional::Size2 kernel_size, std::optional<functional::Size2> stride = std::nullopt,
+  explicit MaxPool2dImpl(functional::Size2 kernel_size, std::optional<functional::Size2> stride = std::nullopt,
                      functional::Size2 padding = 0)
       : kernel_size(kernel_size), stride(stride.value_or(kernel_size)), padding(padding) {}
   Tensor forward(const Tensor& input) override { return functional::max_pool2d(input, kernel_size, stride, padding); }
@@ -30,14 +30,19 @@ class MaxPool2d : public Module {
 };
 
 /// Average pooling; stride defaults to the kernel size.
-class AvgPool2d : public Module {
+class AvgPool2dImpl : public Module {
  public:
-  explicit AvgPool2d(functional::Size2 kernel_size, std::optional<functional::Size2> stride = std::nullopt,
+  explicit AvgPool2dImpl(functional::Size2 kernel_size, std::optional<functional::Size2> stride = std::nullopt,
                      functional::Size2 padding = 0)
       : kernel_size(kernel_size), stride(stride.value_or(kernel_size)), padding(padding) {}
   Tensor forward(const Tensor& input) override { return functional::avg_pool2d(input, kernel_size, stride, padding); }
   std::string extra_repr() const override;
   functional::Size2 kernel_size, stride, padding;
 };
+
+/// The holders (shared handles) of the modules above, as libtorch declares them.
+AG_MODULE(Conv2d);
+AG_MODULE(MaxPool2d);
+AG_MODULE(AvgPool2d);
 
 }  // namespace ag::nn

@@ -7,12 +7,15 @@
 namespace ag::nn {
 
 /// Flattens dims start_dim..end_dim; the default keeps the batch dim: (N, *) → (N, Π*).
-class Flatten : public Module {
+class FlattenImpl : public Module {
  public:
-  explicit Flatten(int64_t start_dim = 1, int64_t end_dim = -1) : start_dim(start_dim), end_dim(end_dim) {}
+  explicit FlattenImpl(int64_t start_dim = 1, int64_t end_dim = -1) : start_dim(start_dim), end_dim(end_dim) {}
   Tensor forward(const Tensor& input) override { return input.flatten(start_dim, end_dim); }
   std::string extra_repr() const override;
   int64_t start_dim, end_dim;
 };
+
+/// The holders (shared handles) of the modules above, as libtorch declares them.
+AG_MODULE(Flatten);
 
 }  // namespace ag::nn

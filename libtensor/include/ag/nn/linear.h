@@ -10,9 +10,9 @@ namespace ag::nn {
 /// Initialised as PyTorch does: kaiming_uniform_(a=√5) on the weight, then the bias
 /// from U(−1/√in, 1/√in), both from the global generator; so after
 /// ag::manual_seed(s) the values equal torch.manual_seed(s); nn.Linear(in, out).
-class Linear : public Module {
+class LinearImpl : public Module {
  public:
-  Linear(int64_t in_features, int64_t out_features, bool bias = true);
+  LinearImpl(int64_t in_features, int64_t out_features, bool bias = true);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   /// Draws the weight and bias again (PyTorch's reset_parameters).
@@ -26,9 +26,13 @@ class Linear : public Module {
 };
 
 /// Returns its input unchanged (a placeholder, e.g. for a removed layer).
-class Identity : public Module {
+class IdentityImpl : public Module {
  public:
   Tensor forward(const Tensor& input) override { return input; }
 };
+
+/// The holders (shared handles) of the modules above, as libtorch declares them.
+AG_MODULE(Linear);
+AG_MODULE(Identity);
 
 }  // namespace ag::nn

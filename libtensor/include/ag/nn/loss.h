@@ -16,18 +16,18 @@ class Loss : public Module {
 };
 
 /// Mean squared error; see functional::mse_loss.
-class MSELoss : public Loss {
+class MSELossImpl : public Loss {
  public:
-  explicit MSELoss(Reduction reduction = Reduction::Mean) : reduction(reduction) {}
+  explicit MSELossImpl(Reduction reduction = Reduction::Mean) : reduction(reduction) {}
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   Reduction reduction;
 };
 
 /// Mean absolute error; see functional::l1_loss.
-class L1Loss : public Loss {
+class L1LossImpl : public Loss {
  public:
-  explicit L1Loss(Reduction reduction = Reduction::Mean) : reduction(reduction) {}
+  explicit L1LossImpl(Reduction reduction = Reduction::Mean) : reduction(reduction) {}
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   Reduction reduction;
@@ -35,9 +35,9 @@ class L1Loss : public Loss {
 
 /// Logits and class indices (or probabilities); see functional::cross_entropy.
 /// `ag::nn::CrossEntropyLoss loss({.ignore_index = 0, .label_smoothing = 0.1});`
-class CrossEntropyLoss : public Loss {
+class CrossEntropyLossImpl : public Loss {
  public:
-  explicit CrossEntropyLoss(CrossEntropyLossOptions options = {});
+  explicit CrossEntropyLossImpl(CrossEntropyLossOptions options = {});
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   /// options.weight is the registered buffer "weight".
@@ -45,30 +45,38 @@ class CrossEntropyLoss : public Loss {
 };
 
 /// Log-probabilities and class indices; see functional::nll_loss.
-class NLLLoss : public Loss {
+class NLLLossImpl : public Loss {
  public:
-  explicit NLLLoss(NLLLossOptions options = {});
+  explicit NLLLossImpl(NLLLossOptions options = {});
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   NLLLossOptions options;
 };
 
 /// Probabilities in [0, 1] against targets of the same shape; see functional::binary_cross_entropy.
-class BCELoss : public Loss {
+class BCELossImpl : public Loss {
  public:
-  explicit BCELoss(BCELossOptions options = {});
+  explicit BCELossImpl(BCELossOptions options = {});
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   BCELossOptions options;
 };
 
 /// Logits against targets in [0, 1]; see functional::binary_cross_entropy_with_logits.
-class BCEWithLogitsLoss : public Loss {
+class BCEWithLogitsLossImpl : public Loss {
  public:
-  explicit BCEWithLogitsLoss(BCEWithLogitsLossOptions options = {});
+  explicit BCEWithLogitsLossImpl(BCEWithLogitsLossOptions options = {});
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   BCEWithLogitsLossOptions options;
 };
+
+/// The holders (shared handles) of the modules above, as libtorch declares them.
+AG_MODULE(MSELoss);
+AG_MODULE(L1Loss);
+AG_MODULE_WITH_OPTIONS(CrossEntropyLoss, CrossEntropyLossOptions);
+AG_MODULE_WITH_OPTIONS(NLLLoss, NLLLossOptions);
+AG_MODULE_WITH_OPTIONS(BCELoss, BCELossOptions);
+AG_MODULE_WITH_OPTIONS(BCEWithLogitsLoss, BCEWithLogitsLossOptions);
 
 }  // namespace ag::nn

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "ag/nn/module_holder.h"
 #include "ag/ordered_dict.h"
 #include "ag/state_dict.h"
 #include "ag/tensor.h"
@@ -32,17 +33,22 @@ namespace detail {
 template <typename T> struct is_shared_ptr : std::false_type {};
 template <typename T> struct is_shared_ptr<std::shared_ptr<T>> : std::true_type {};
 
-/// A module given by value or by shared_ptr.
+/// A module a container may hold: a holder or shared_ptr (shared as is) or a
+/// module object given as an rvalue (moved into a new shared_ptr). An lvalue
+/// module object is refused: it would be copied, and later changes to it
+/// (eval(), new weights) would not reach the copy.
 template <typename M>
-concept ModuleArg = std::derived_from<std::decay_t<M>, Module> ||
+concept ModuleArg = Holder<M> ||
                     (is_shared_ptr<std::decay_t<M>>::value &&
-                     std::derived_from<typename std::decay_t<M>::element_type, Module>);
+                     std::derived_from<typename std::decay_t<M>::element_type, Module>) ||
+                    (std::derived_from<std::remove_reference_t<M>, Module> && !std::is_lvalue_reference_v<M>);
 
-/// Holds a module given by value (moved into a new shared_ptr) or by shared_ptr (shared as is).
+/// The shared_ptr a ModuleArg stands for.
 template <ModuleArg M>
 auto hold(M&& m) {
   using D = std::decay_t<M>;
-  if constexpr (is_shared_ptr<D>::value) return std::shared_ptr<typename D::element_type>(std::forward<M>(m));
+  if constexpr (Holder<M>) return m.ptr();
+  else if constexpr (is_shared_ptr<D>::value) return std::shared_ptr<typename D::element_type>(std::forward<M>(m));
   else return std::make_shared<D>(std::forward<M>(m));
 }
 }  // namespace detail
@@ -50,11 +56,12 @@ auto hold(M&& m) {
 /// Base class of layers and models. A subclass registers what it owns in its
 /// constructor and overrides forward:
 ///
-///     struct Net : ag::nn::Module {
-///       Net() { fc = register_module("fc", ag::nn::Linear(4, 2)); }
-///       ag::Tensor forward(const ag::Tensor& x) override { return fc->forward(x).relu(); }
-///       std::shared_ptr<ag::nn::Linear> fc;
+///     struct NetImpl : ag::nn::Module {
+///       NetImpl() { fc = register_module("fc", ag::nn::Linear(4, 2)); }
+///       ag::Tensor forward(const ag::Tensor& x) override { return fc(x).relu(); }
+///       ag::nn::Linear fc{nullptr};
 ///     };
+///     AG_MODULE(Net);  // Net net; net(x); net->fc->weight
 ///
 /// Copies are shallow (they share parameter tensors and children), like
 /// Python's copy.copy of a module.
@@ -82,13 +89,27 @@ class Module {
   /// Registers state that is not trained (running statistics, class weights).
   /// Non-persistent buffers are left out of state_dict().
   Tensor register_buffer(const std::string& name, Tensor t, bool persistent = true);
-  /// Registers a child module given by value or by shared_ptr; returns the shared_ptr to keep as a member.
-  template <detail::ModuleArg M>
-  auto register_module(const std::string& name, M&& module) {
-    auto held = detail::hold(std::forward<M>(module));
-    add_child(name, held);
-    return held;
+  /// Registers a child module given by holder; returns the same holder (sharing
+  /// the module) to keep as a member: `fc = register_module("fc", Linear(4, 2));`.
+  template <detail::Holder H>
+  std::decay_t<H> register_module(const std::string& name, H&& holder) {
+    add_child(name, holder.ptr());
+    return std::forward<H>(holder);
   }
+  /// Registers a child module given by shared_ptr; returns it.
+  template <typename M>
+    requires std::derived_from<M, Module>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
+    add_child(name, module);
+    return module;
+  }
+  /// A module object cannot be registered: the registry would hold a copy, and
+  /// the member forward uses would miss eval(), to(dtype) and loaded weights.
+  /// Pass a holder or a shared_ptr instead. (Deleted rather than sharing, since
+  /// a module object has no shared owner to share with.)
+  template <typename M>
+    requires std::derived_from<std::decay_t<M>, Module>
+  void register_module(const std::string& name, M&& module) = delete;
 
   // ---- listings (recursive by default; pre-order: a module's own entries, then each child's)
   /// Parameters in registration order, each once even when tied or shared.

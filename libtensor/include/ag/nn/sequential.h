@@ -22,33 +22,36 @@ namespace ag::nn {
 /// right to left), and each Linear draws its initial values when constructed,
 /// so only braces give the values PyTorch gives for the same seed. (libtorch's
 /// Sequential has the same trap.)
-class Sequential : public Module {
+class SequentialImpl : public Module {
  public:
-  Sequential() = default;
-  /// Modules by value (moved into shared_ptrs) or by shared_ptr (shared), in order.
-  /// (A single Sequential argument is a copy, not a nesting.)
+  SequentialImpl() = default;
+  /// Holders or shared_ptrs (shared) or module objects given as rvalues (moved), in order.
   template <detail::ModuleArg... Ms>
-    requires(sizeof...(Ms) > 0 && !(sizeof...(Ms) == 1 && (std::same_as<std::decay_t<Ms>, Sequential> && ...)))
-  explicit Sequential(Ms&&... modules) {
+    requires(sizeof...(Ms) > 0 && !(sizeof...(Ms) == 1 && (std::same_as<std::decay_t<Ms>, SequentialImpl> && ...)))
+  explicit SequentialImpl(Ms&&... modules) {
     (push_back(std::forward<Ms>(modules)), ...);
   }
 
-  /// Appends a module under the next index; returns it.
+  /// Appends a module under the next index.
   template <detail::ModuleArg M>
-  auto push_back(M&& module) {
+  void push_back(M&& module) {
     auto held = detail::hold(std::forward<M>(module));
     add_child(std::to_string(modules_.size()), held);
-    modules_.push_back(held);
-    return held;
+    modules_.push_back(std::move(held));
   }
 
   /// The module at `index` (negative counts from the end, as in Python).
   ModulePtr operator[](int64_t index) const;
-  /// The module at `index` as its concrete type; throws if it is another type.
+  /// The module at `index` as its concrete class (`at<LinearImpl>(0)`); throws if it is another class.
   template <typename M>
-  std::shared_ptr<M> at(int64_t index) const {
+  M& at(int64_t index) const {
+    return *ptr<M>(index);
+  }
+  /// The shared_ptr to the module at `index` as its concrete class; throws if it is another class.
+  template <typename M>
+  std::shared_ptr<M> ptr(int64_t index) const {
     auto m = std::dynamic_pointer_cast<M>((*this)[index]);
-    if (!m) throw std::invalid_argument("Sequential::at(" + std::to_string(index) + "): the module is a " + (*this)[index]->name());
+    if (!m) throw std::invalid_argument("Sequential::at(" + std::to_string(index) + "): the module is a " + (*this)[index]->name() + ", not the class asked for (ask for the module class, e.g. at<LinearImpl>)");
     return m;
   }
   size_t size() const { return modules_.size(); }
@@ -62,5 +65,10 @@ class Sequential : public Module {
  private:
   std::vector<ModulePtr> modules_;
 };
+
+/// The holder of a SequentialImpl: `Sequential seq{Linear(4, 3), ReLU()}; seq->push_back(Linear(3, 2));`.
+/// Copies are handles to the same Sequential, so `Sequential{other}` with one
+/// Sequential argument is `other` itself, as in libtorch; nest it with `Sequential{other.ptr()}`.
+AG_MODULE(Sequential);
 
 }  // namespace ag::nn
