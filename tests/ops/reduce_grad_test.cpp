@@ -18,8 +18,8 @@ TEST(ReduceGrad, SumMean) {
 TEST(ReduceGrad, MaxMinVarStd) {
   auto a = leaf({3, 5}, 32);
   EXPECT_GRADCHECK([](const TensorList& x) { return x[0].max(); }, {a});
-  EXPECT_GRADCHECK([](const TensorList& x) { return x[0].max(1); }, {a});
-  EXPECT_GRADCHECK([](const TensorList& x) { return x[0].min(0, true); }, {a});
+  EXPECT_GRADCHECK([](const TensorList& x) { return std::get<0>(x[0].max(1)); }, {a});
+  EXPECT_GRADCHECK([](const TensorList& x) { return std::get<0>(x[0].min(0, true)); }, {a});
   EXPECT_GRADCHECK([](const TensorList& x) { return x[0].var(); }, {a});
   EXPECT_GRADCHECK([](const TensorList& x) { return x[0].var({1}, false); }, {a});
   EXPECT_GRADCHECK([](const TensorList& x) { return x[0].std({0}, true, true); }, {a});
@@ -29,7 +29,7 @@ TEST(ReduceValues, MatchDefinitions) {
   auto a = ag::tensor({{1., 5., 3.}, {4., 2., 6.}});
   EXPECT_TRUE(a.sum({0}).equal(ag::tensor({5., 7., 9.})));
   EXPECT_TRUE(a.sum({1}, true).equal(ag::tensor({{9.}, {12.}})));
-  EXPECT_TRUE(a.max(1).equal(ag::tensor({5., 6.})));
+  EXPECT_TRUE(std::get<0>(a.max(1)).equal(ag::tensor({5., 6.})));
   EXPECT_TRUE(a.argmax(1).equal(ag::tensor({1, 2})));
   EXPECT_EQ(a.argmax().item<int64_t>(), 5);
   EXPECT_NEAR(a.var().item(), 3.5, 1e-6);

@@ -1,6 +1,7 @@
 // Random numbers: the MT19937 stream PyTorch's CPU generator produces, so a
 // seed gives the same draws in both.
 #pragma once
+#include <concepts>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -56,8 +57,23 @@ void manual_seed(uint64_t seed);
 
 Tensor rand(const Dims& shape, TensorOptions opts = {}, Generator* gen = nullptr);
 Tensor randn(const Dims& shape, TensorOptions opts = {}, Generator* gen = nullptr);
+/// One-dimensional forms (`torch::randn(3)`); templates, so that `randn({})` stays 0-d.
+template <std::integral I>
+  requires(!std::same_as<I, bool>)
+Tensor rand(I n, TensorOptions opts = {}, Generator* gen = nullptr) {
+  return rand(Dims{static_cast<int64_t>(n)}, opts, gen);
+}
+template <std::integral I>
+  requires(!std::same_as<I, bool>)
+Tensor randn(I n, TensorOptions opts = {}, Generator* gen = nullptr) {
+  return randn(Dims{static_cast<int64_t>(n)}, opts, gen);
+}
 /// Integers in [low, high), int64 unless another dtype is asked for.
 Tensor randint(int64_t low, int64_t high, const Dims& shape, TensorOptions opts = {}, Generator* gen = nullptr);
+/// Integers in [0, high).
+inline Tensor randint(int64_t high, const Dims& shape, TensorOptions opts = {}, Generator* gen = nullptr) {
+  return randint(0, high, shape, opts, gen);
+}
 /// A random permutation of 0..n-1 (torch.randperm's CPU algorithm).
 Tensor randperm(int64_t n, Generator* gen = nullptr);
 std::vector<int64_t> randperm_vector(int64_t n, Generator& gen);

@@ -2,6 +2,7 @@
 // shape, strides and offset, with optional autograd state. The API follows
 // libtorch's C++ frontend so a PyTorch user guesses it right.
 #pragma once
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -9,8 +10,10 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "ag/device.h"
 #include "ag/dtype.h"
 #include "ag/shape.h"
 
@@ -52,18 +55,24 @@ struct TensorImpl {
 class Tensor;
 using TensorList = std::vector<Tensor>;
 
-/// Options for factories: dtype and requires_grad, chainable like libtorch's.
+/// Options for factories: dtype, device and requires_grad, chainable like libtorch's.
+/// A device other than the CPU is refused by the factory that receives it.
 struct TensorOptions {
   TensorOptions() = default;
   TensorOptions(ScalarType t) : dtype_(t) {}  // NOLINT: implicit, as in libtorch
+  TensorOptions(Device d) : device_(d) {}     // NOLINT: implicit, as in libtorch
+  TensorOptions(DeviceType d) : device_(d) {}  // NOLINT: implicit, as in libtorch
   TensorOptions dtype(ScalarType t) const { auto o = *this; o.dtype_ = t; return o; }
+  TensorOptions device(Device d) const { auto o = *this; o.device_ = d; return o; }
   TensorOptions requires_grad(bool r = true) const { auto o = *this; o.requires_grad_ = r; return o; }
+  Device device_ = kCPU;
   std::optional<ScalarType> dtype_;
   bool requires_grad_ = false;
   ScalarType dtype_or(ScalarType d) const { return dtype_ ? *dtype_ : d; }
 };
 inline TensorOptions dtype(ScalarType t) { return TensorOptions().dtype(t); }
 inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requires_grad(r); }
+inline TensorOptions device(Device d) { return TensorOptions().device(d); }
 
 /// One index in Tensor::index: an integer (removes the dim), a Slice, or None (adds a dim).
 struct Slice {
@@ -115,6 +124,10 @@ class Tensor {
   bool is_contiguous() const;
   bool is_floating_point() const { return ag::is_floating_point(dtype()); }
   std::string toString() const;  // "FloatTensor[2, 3]"
+  /// Always the CPU (see ag/device.h).
+  Device device() const { return kCPU; }
+  bool is_cpu() const { return true; }
+  bool is_cuda() const { return false; }
 
   // ---- raw data
   void* data_ptr() const;
@@ -168,6 +181,14 @@ class Tensor {
   Tensor contiguous() const;
   Tensor clone() const;
   Tensor to(ScalarType t) const;
+  /// The tensor itself for the CPU (no copy, as in libtorch when nothing changes);
+  /// throws for any other device.
+  Tensor to(Device device) const;
+  Tensor to(Device device, ScalarType t) const { return to(device).to(t); }
+  Tensor cpu() const { return *this; }
+  /// view(other.sizes()).
+  Tensor view_as(const Tensor& other) const { return view(other.sizes()); }
+  Tensor reshape_as(const Tensor& other) const { return reshape(other.sizes()); }
 
   // ---- math (differentiable where the dtype is floating point)
   Tensor add(const Tensor& o, double alpha = 1) const;
@@ -185,6 +206,19 @@ class Tensor {
   Tensor sigmoid() const;
   Tensor relu() const;
   Tensor clamp(std::optional<double> lo, std::optional<double> hi) const;
+  Tensor clamp_min(double lo) const { return clamp(lo, std::nullopt); }
+  Tensor clamp_max(double hi) const { return clamp(std::nullopt, hi); }
+  /// softmax / log_softmax along `dim` (nn::functional's).
+  Tensor softmax(int64_t dim) const;
+  Tensor log_softmax(int64_t dim) const;
+  /// This tensor with `value` where the bool `mask` (broadcast to this shape) is true;
+  /// differentiable in this tensor (no gradient flows where the mask is set).
+  Tensor masked_fill(const Tensor& mask, double value) const;
+  /// The p-norm of all elements, (Σ|x|^p)^(1/p).
+  Tensor norm(double p = 2) const;
+  /// Whether every (any) element is nonzero, as a bool scalar tensor.
+  Tensor all() const;
+  Tensor any() const;
   Tensor eq(const Tensor& o) const;
   Tensor ne(const Tensor& o) const;
   Tensor lt(const Tensor& o) const;
@@ -193,12 +227,25 @@ class Tensor {
   Tensor ge(const Tensor& o) const;
   Tensor sum() const;
   Tensor sum(const Dims& dims, bool keepdim = false) const;
+  /// One dim as a bare integer (`t.sum(1)`). A template so that `t.sum({})` still means all dims.
+  template <std::integral I>
+    requires(!std::same_as<I, bool>)
+  Tensor sum(I dim, bool keepdim = false) const {
+    return sum(Dims{static_cast<int64_t>(dim)}, keepdim);
+  }
   Tensor mean() const;
   Tensor mean(const Dims& dims, bool keepdim = false) const;
+  template <std::integral I>
+    requires(!std::same_as<I, bool>)
+  Tensor mean(I dim, bool keepdim = false) const {
+    return mean(Dims{static_cast<int64_t>(dim)}, keepdim);
+  }
   Tensor max() const;
-  Tensor max(int64_t dim, bool keepdim = false) const;
+  /// (values, indices) of the largest element along `dim`, as libtorch's; the gradient
+  /// flows to the position the index names. Ties give the first index.
+  std::tuple<Tensor, Tensor> max(int64_t dim, bool keepdim = false) const;
   Tensor min() const;
-  Tensor min(int64_t dim, bool keepdim = false) const;
+  std::tuple<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
   Tensor argmax() const;
   Tensor argmax(int64_t dim, bool keepdim = false) const;
   Tensor var(const Dims& dims = {}, bool unbiased = true, bool keepdim = false) const;
@@ -218,6 +265,23 @@ class Tensor {
   Tensor& zero_();
   Tensor& fill_(double v);
   Tensor& copy_(const Tensor& src);
+  /// Fills from U(from, to) / N(mean, std) with the global generator (ag/generator.h).
+  Tensor& uniform_(double from = 0, double to = 1);
+  Tensor& normal_(double mean = 0, double std = 1);
+  Tensor& masked_fill_(const Tensor& mask, double value);
+
+  // The same in-place operations on a const handle, as libtorch declares them: a Tensor
+  // is a handle, so `x.grad().zero_()` changes the shared gradient, not the handle.
+  const Tensor& zero_() const { return const_cast<Tensor*>(this)->zero_(); }
+  const Tensor& fill_(double v) const { return const_cast<Tensor*>(this)->fill_(v); }
+  const Tensor& copy_(const Tensor& src) const { return const_cast<Tensor*>(this)->copy_(src); }
+  const Tensor& add_(const Tensor& o, double alpha = 1) const { return const_cast<Tensor*>(this)->add_(o, alpha); }
+  const Tensor& sub_(const Tensor& o, double alpha = 1) const { return const_cast<Tensor*>(this)->sub_(o, alpha); }
+  const Tensor& mul_(const Tensor& o) const { return const_cast<Tensor*>(this)->mul_(o); }
+  const Tensor& mul_(double s) const { return const_cast<Tensor*>(this)->mul_(s); }
+  const Tensor& div_(double s) const { return const_cast<Tensor*>(this)->div_(s); }
+  const Tensor& uniform_(double from = 0, double to = 1) const { return const_cast<Tensor*>(this)->uniform_(from, to); }
+  const Tensor& normal_(double mean = 0, double std = 1) const { return const_cast<Tensor*>(this)->normal_(mean, std); }
 
   bool equal(const Tensor& o) const;
   bool allclose(const Tensor& o, double rtol = 1e-5, double atol = 1e-8) const;
@@ -256,6 +320,23 @@ Tensor empty(const Dims& shape, TensorOptions opts = {});
 Tensor zeros(const Dims& shape, TensorOptions opts = {});
 Tensor ones(const Dims& shape, TensorOptions opts = {});
 Tensor full(const Dims& shape, double value, TensorOptions opts = {});
+/// One-dimensional forms, as libtorch's `torch::zeros(n)` (its sizes convert from one
+/// integer). Templates, so that `zeros({})` still means a 0-d tensor.
+template <std::integral I>
+  requires(!std::same_as<I, bool>)
+Tensor empty(I n, TensorOptions opts = {}) {
+  return empty(Dims{static_cast<int64_t>(n)}, opts);
+}
+template <std::integral I>
+  requires(!std::same_as<I, bool>)
+Tensor zeros(I n, TensorOptions opts = {}) {
+  return zeros(Dims{static_cast<int64_t>(n)}, opts);
+}
+template <std::integral I>
+  requires(!std::same_as<I, bool>)
+Tensor ones(I n, TensorOptions opts = {}) {
+  return ones(Dims{static_cast<int64_t>(n)}, opts);
+}
 Tensor zeros_like(const Tensor& t, TensorOptions opts = {});
 Tensor ones_like(const Tensor& t, TensorOptions opts = {});
 Tensor empty_like(const Tensor& t, TensorOptions opts = {});

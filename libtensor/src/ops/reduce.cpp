@@ -101,9 +101,33 @@ Tensor Tensor::sum(const Dims& dims, bool keepdim) const { return ag::sum(*this,
 Tensor Tensor::mean() const { return ag::mean(*this); }
 Tensor Tensor::mean(const Dims& dims, bool keepdim) const { return ag::mean(*this, dims, keepdim); }
 Tensor Tensor::max() const { return extremum(*this, std::nullopt, false, true); }
-Tensor Tensor::max(int64_t dim, bool keepdim) const { return extremum(*this, dim, keepdim, true); }
+std::tuple<Tensor, Tensor> Tensor::max(int64_t dim, bool keepdim) const {
+  return {extremum(*this, dim, keepdim, true), argmax(dim, keepdim)};
+}
 Tensor Tensor::min() const { return extremum(*this, std::nullopt, false, false); }
-Tensor Tensor::min(int64_t dim, bool keepdim) const { return extremum(*this, dim, keepdim, false); }
+std::tuple<Tensor, Tensor> Tensor::min(int64_t dim, bool keepdim) const {
+  return {extremum(*this, dim, keepdim, false), kernels::reduce(*this, {dim}, keepdim, ReduceOp::ArgMin)};
+}
+
+Tensor Tensor::norm(double p) const {
+  if (!is_floating_point()) throw std::invalid_argument(std::string("norm: needs a floating point tensor, got ") + dtype_name(dtype()));
+  if (p == 2) return (*this * *this).sum().sqrt();
+  if (p == 1) return abs().sum();
+  if (!(p > 0) || std::isinf(p)) throw std::invalid_argument("norm: p must be positive and finite, got " + std::to_string(p));
+  return abs().pow(p).sum().pow(1 / p);
+}
+
+Tensor Tensor::all() const {
+  NoGradGuard no_grad;
+  const Tensor nonzero = (*this != 0.0).to(kInt64).sum();
+  return scalar_tensor(nonzero.item<int64_t>() == numel() ? 1 : 0, kBool);
+}
+
+Tensor Tensor::any() const {
+  NoGradGuard no_grad;
+  const Tensor nonzero = (*this != 0.0).to(kInt64).sum();
+  return scalar_tensor(nonzero.item<int64_t>() > 0 ? 1 : 0, kBool);
+}
 Tensor Tensor::argmax() const { return kernels::reduce(*this, {}, false, ReduceOp::ArgMax); }
 Tensor Tensor::argmax(int64_t dim, bool keepdim) const { return kernels::reduce(*this, {dim}, keepdim, ReduceOp::ArgMax); }
 

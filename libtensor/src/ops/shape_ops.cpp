@@ -258,6 +258,11 @@ Tensor Tensor::clone() const {
   return out;
 }
 
+Tensor Tensor::to(Device device) const {
+  check_cpu_device(device, "Tensor::to");
+  return *this;
+}
+
 Tensor Tensor::to(ScalarType t) const {
   if (t == dtype()) return *this;
   Tensor out = kernels::convert(*this, t);

@@ -103,3 +103,8 @@ Tensor softmax(const Tensor& input, int64_t dim) { return softmax_impl(input, di
 Tensor log_softmax(const Tensor& input, int64_t dim) { return softmax_impl(input, dim, true); }
 
 }  // namespace ag::nn::functional
+
+namespace ag {
+Tensor Tensor::softmax(int64_t dim) const { return nn::functional::softmax(*this, dim); }
+Tensor Tensor::log_softmax(int64_t dim) const { return nn::functional::log_softmax(*this, dim); }
+}  // namespace ag

@@ -12,6 +12,7 @@ namespace ag {
 
 namespace {
 Tensor finish(Tensor t, const TensorOptions& opts) {
+  check_cpu_device(opts.device_, "tensor factory");
   if (opts.requires_grad_) t.requires_grad_(true);
   return t;
 }

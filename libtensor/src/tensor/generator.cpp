@@ -93,6 +93,7 @@ namespace {
 Generator& pick(Generator* g) { return g ? *g : default_generator(); }
 
 Tensor make_float(const Dims& shape, const TensorOptions& opts, const char* op) {
+  check_cpu_device(opts.device_, op);
   ScalarType t = opts.dtype_or(kFloat32);
   if (!is_floating_point(t)) throw std::invalid_argument(std::string(op) + ": needs a floating point dtype, got " + dtype_name(t));
   return detail::make_empty(shape, t);
@@ -174,6 +175,7 @@ Tensor randn(const Dims& shape, TensorOptions opts, Generator* gen) {
 Tensor randint(int64_t low, int64_t high, const Dims& shape, TensorOptions opts, Generator* gen) {
   if (high <= low)
     throw std::invalid_argument("randint: expects low < high, got low=" + std::to_string(low) + " high=" + std::to_string(high));
+  check_cpu_device(opts.device_, "randint");
   Generator& g = pick(gen);
   Tensor t = detail::make_empty(shape, kInt64);
   auto range = static_cast<uint64_t>(high - low);
@@ -196,5 +198,8 @@ std::vector<int64_t> randperm_vector(int64_t n, Generator& g) {
 }
 
 Tensor randperm(int64_t n, Generator* gen) { return from_vector(randperm_vector(n, pick(gen)), {n}); }
+
+Tensor& Tensor::uniform_(double from, double to) { return ag::uniform_(*this, from, to); }
+Tensor& Tensor::normal_(double mean, double std) { return ag::normal_(*this, mean, std); }
 
 }  // namespace ag

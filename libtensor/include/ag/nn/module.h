@@ -140,6 +140,12 @@ class Module {
   /// in place, keeping the tensors' identity (so optimizers keep their references),
   /// like Module.to(dtype).
   void to(ScalarType dtype);
+  /// Nothing to move for the CPU; throws for any other device (see ag/device.h).
+  void to(Device device) { check_cpu_device(device, "Module::to"); }
+  void to(Device device, ScalarType dtype) {
+    to(device);
+    to(dtype);
+  }
 
   // ---- state
   /// Every parameter and persistent buffer under its dotted name, detached (sharing memory).
