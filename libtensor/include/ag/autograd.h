@@ -3,6 +3,7 @@
 // set, defined → +=), so a tensor used twice gets both contributions; zero_grad
 // or mutable_grad().reset() clears it. Post-accumulate hooks run after the add.
 #pragma once
+#include <optional>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -73,6 +74,16 @@ struct AutogradMeta {
 
 /// Computes the sum of gradients of `outputs` with respect to graph leaves.
 void backward(const TensorList& outputs, const TensorList& grad_outputs = {}, bool retain_graph = false);
+
+/// The gradients of `outputs` (weighted by `grad_outputs`, or 1 for scalars) with
+/// respect to each of `inputs`, returned instead of accumulated into any .grad
+/// (torch.autograd.grad). Only the part of the graph leading to `inputs` runs; the
+/// graph is freed unless `retain_graph`. An input the outputs do not depend on is
+/// an error, or an undefined gradient with `allow_unused`. `create_graph` must be
+/// false: allgrad does not record the backward pass.
+TensorList grad(const TensorList& outputs, const TensorList& inputs, const TensorList& grad_outputs = {},
+                std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
+                bool allow_unused = false);
 
 /// Runs `fn` once the current backward pass has processed its whole graph (before
 /// backward() returns). Only valid from inside backward, e.g. from a hook; DDP uses

@@ -9,6 +9,7 @@
 
 #include "ag/autograd.h"
 #include "ag/profiler.h"
+#include "autograd/accumulate_grad.h"
 #include "autograd/anomaly.h"
 #include "kernels/arith.h"
 #include "tensor/make.h"
@@ -43,7 +44,44 @@ using Callbacks = std::vector<Callback>;
 
 thread_local Callbacks* current_callbacks = nullptr;
 
-void run_graph(const TensorList& outputs, const TensorList& grad_outputs, bool retain_graph) {
+/// What autograd::grad asks of a pass: the gradient arriving at each target edge,
+/// kept instead of accumulated into any .grad.
+struct Capture {
+  std::vector<Edge> targets;
+  TensorList grads;
+  std::vector<bool> reached;
+};
+
+/// The nodes from which some target can be reached: only they need to run.
+std::unordered_map<Node*, bool> nodes_leading_to(const std::vector<std::shared_ptr<Node>>& roots,
+                                                  const std::vector<Edge>& targets) {
+  std::unordered_map<Node*, bool> needed;
+  for (const Edge& t : targets) needed[t.fn.get()] = true;
+  // Post-order walk without recursion: a node is decided once all its children are.
+  std::vector<std::pair<Node*, bool>> stack;
+  std::unordered_map<Node*, bool> visited;
+  for (auto& r : roots) stack.push_back({r.get(), false});
+  while (!stack.empty()) {
+    auto [n, children_done] = stack.back();
+    stack.pop_back();
+    if (children_done) {
+      bool any = needed[n];
+      for (const Edge& e : n->next_edges())
+        if (e.valid() && needed[e.fn.get()]) any = true;
+      needed[n] = any;
+      continue;
+    }
+    if (visited[n]) continue;
+    visited[n] = true;
+    stack.push_back({n, true});
+    for (const Edge& e : n->next_edges())
+      if (e.valid() && !visited[e.fn.get()]) stack.push_back({e.fn.get(), false});
+  }
+  return needed;
+}
+
+void run_graph(const TensorList& outputs, const TensorList& grad_outputs, bool retain_graph,
+               Capture* capture = nullptr) {
   if (!grad_outputs.empty() && grad_outputs.size() != outputs.size())
     throw std::invalid_argument("backward: got " + std::to_string(grad_outputs.size()) + " gradients for " +
                                 std::to_string(outputs.size()) + " outputs");
@@ -89,6 +127,9 @@ void run_graph(const TensorList& outputs, const TensorList& grad_outputs, bool r
     }
   }
 
+  std::unordered_map<Node*, bool> needed;
+  if (capture) needed = nodes_leading_to(roots, capture->targets);
+
   std::priority_queue<std::shared_ptr<Node>, std::vector<std::shared_ptr<Node>>, ByNewest> ready;
   for (auto& r : roots)
     if (deps[r.get()] == 0 && seen[r.get()]) { seen[r.get()] = false; ready.push(r); }
@@ -105,15 +146,27 @@ void run_graph(const TensorList& outputs, const TensorList& grad_outputs, bool r
       }
     }
     TensorList grads;
-    if (profiler::is_enabled()) {
+    if (capture) {
+      for (size_t j = 0; j < capture->targets.size(); ++j) {
+        const Edge& t = capture->targets[j];
+        if (t.fn.get() != node.get()) continue;
+        capture->reached[j] = true;
+        if (t.input_nr < inputs.size()) capture->grads[j] = inputs[t.input_nr];
+      }
+    }
+    // Under a capture, a node that leads to no target has nothing to compute, and a leaf's
+    // AccumulateGrad does not run, so no .grad is written.
+    const bool run = !capture || (needed[node.get()] && !dynamic_cast<AccumulateGrad*>(node.get()));
+    if (!run) {
+    } else if (profiler::is_enabled()) {
       const auto begin = profiler::Clock::now();
       grads = node->apply(std::move(inputs));
       profiler::record(node->name(), "backward", begin, profiler::Clock::now());
     } else {
       grads = node->apply(std::move(inputs));
     }
-    if (is_anomaly_enabled()) check_backward_outputs(*node, grads);
-    if (!retain_graph) node->release_variables();
+    if (run && is_anomaly_enabled()) check_backward_outputs(*node, grads);
+    if (run && !retain_graph) node->release_variables();
     const auto& edges = node->next_edges();
     for (size_t i = 0; i < edges.size(); ++i) {
       const Edge& e = edges[i];
@@ -129,6 +182,32 @@ void run_graph(const TensorList& outputs, const TensorList& grad_outputs, bool r
 void queue_callback(std::function<void()> fn, std::function<void()> on_failure) {
   if (!current_callbacks) throw std::logic_error("queue_callback: called outside of a backward pass");
   current_callbacks->push_back({std::move(fn), std::move(on_failure)});
+}
+
+TensorList grad(const TensorList& outputs, const TensorList& inputs, const TensorList& grad_outputs,
+               std::optional<bool> retain_graph, bool create_graph, bool allow_unused) {
+  if (create_graph)
+    throw std::invalid_argument("autograd::grad: create_graph=true is not supported (allgrad does not record "
+                                "the backward pass, so there are no higher-order gradients)");
+  Capture capture;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined() || !inputs[i].requires_grad())
+      throw std::invalid_argument("autograd::grad: input " + std::to_string(i) + " does not require grad");
+    capture.targets.push_back(gradient_edge(inputs[i]));
+  }
+  capture.grads.resize(inputs.size());
+  capture.reached.assign(inputs.size(), false);
+  {
+    NoGradGuard no_grad;
+    run_graph(outputs, grad_outputs, retain_graph.value_or(create_graph), &capture);
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!capture.reached[i] && !allow_unused)
+      throw std::invalid_argument("autograd::grad: input " + std::to_string(i) +
+                                  " was not used to compute the outputs (pass allow_unused=true to get an "
+                                  "undefined gradient for it)");
+  }
+  return std::move(capture.grads);
 }
 
 void backward(const TensorList& outputs, const TensorList& grad_outputs, bool retain_graph) {
