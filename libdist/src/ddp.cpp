@@ -156,6 +156,13 @@ DistributedDataParallel::DistributedDataParallel(std::pair<NamedTensors, NamedTe
                                                  std::shared_ptr<Communicator> comm, DDPOptions opts)
     : DistributedDataParallel(std::move(split.first), std::move(split.second), std::move(comm), opts) {}
 
+Tensor DistributedDataParallel::forward(const Tensor& input) {
+  if (!forward_)
+    throw std::logic_error("DistributedDataParallel::forward: built from a module reference, so it cannot call the "
+                           "module; build it from the module's holder or shared_ptr, or call the module itself");
+  return forward_(input);
+}
+
 DistributedDataParallel::~DistributedDataParallel() {
   for (size_t i = 0; i < params_.size() && i < st_->hooks.size(); ++i) params_[i].second.remove_hook(st_->hooks[i]);
   for (auto& f : st_->launched)

@@ -257,3 +257,33 @@ TEST(DDP, ModuleConstructorAveragesTrainedParametersAndBroadcastsTheRest) {
   (net.weight * static_cast<double>(r)).sum().backward();
   EXPECT_TRUE(net.weight.grad().allclose(ag::full({3}, (w - 1) / 2.0)));
 }
+
+TEST(DDP, WrapsAHolderAndIsCalledAsTheModule) {
+  // torch's `DDP(model)(x)`: the wrapper calls the module's own forward, and a
+  // user module's forward by value (hiding the base's) is the one it calls.
+  struct TwiceImpl : ag::nn::Module {
+    TwiceImpl() { fc = register_module("fc", ag::nn::Linear(3, 2)); }
+    Tensor forward(Tensor x) { return fc(x) * 2.0; }
+    ag::nn::Linear fc{nullptr};
+  };
+  struct Twice : ag::nn::ModuleHolder<TwiceImpl> {
+    using ag::nn::ModuleHolder<TwiceImpl>::ModuleHolder;
+  };
+  ag::manual_seed(3);
+  Twice model;
+  DistributedDataParallel ddp(model, g_comm);
+  EXPECT_EQ(ddp.module().get(), model.ptr().get());
+  Tensor x = ag::ones({4, 3});
+  Tensor y = ddp(x);
+  EXPECT_TRUE(y.allclose(model->fc(x) * 2.0));
+  y.sum().backward();
+  // Every rank fed the same input: the average is the local gradient, 2 per sample.
+  EXPECT_TRUE(model->fc->bias.grad().allclose(ag::full({2}, 8.0)));
+
+  ag::nn::Linear plain(3, 1);
+  DistributedDataParallel by_reference(*plain, g_comm);
+  EXPECT_THROW(by_reference(x), std::logic_error);
+  EXPECT_EQ(by_reference.module(), nullptr);
+  ag::nn::Linear empty{nullptr};
+  EXPECT_THROW(DistributedDataParallel(empty, g_comm), std::logic_error);
+}

@@ -6,6 +6,9 @@
 // issues the same collectives in the same order.
 #pragma once
 #include <chrono>
+#include <concepts>
+#include <functional>
+#include <stdexcept>
 #include <memory>
 #include <string>
 #include <utility>
@@ -56,6 +59,15 @@ class DistributedDataParallel {
   /// the buffers and not averaged, as PyTorch does. The tensors are shared with the
   /// module, which must keep the same parameters while the wrapper lives.
   DistributedDataParallel(const nn::Module& model, std::shared_ptr<Communicator> comm, DDPOptions opts = {});
+  /// Wraps the module a holder (or shared_ptr) holds, as above, and keeps it: the wrapper
+  /// is then called as the module is, `ddp(x)` or `ddp.forward(x)`, as torch's DDP is.
+  template <typename M>
+    requires nn::detail::Holder<M> || std::derived_from<typename M::element_type, nn::Module>
+  DistributedDataParallel(const M& model, std::shared_ptr<Communicator> comm, DDPOptions opts = {})
+      : DistributedDataParallel(*checked(model.get()), std::move(comm), opts) {
+    module_ = nn::detail::hold(M(model));
+    forward_ = [m = M(model)](const Tensor& input) mutable { return call_forward(m, input); };
+  }
   ~DistributedDataParallel();
   DistributedDataParallel(const DistributedDataParallel&) = delete;
   DistributedDataParallel& operator=(const DistributedDataParallel&) = delete;
@@ -101,6 +113,13 @@ class DistributedDataParallel {
   /// The agreement of the last synchronised backward (zeros before the first).
   const Agreement& last_agreement() const { return agreement_; }
 
+  /// The wrapped module's forward (only when built from a holder or shared_ptr: a
+  /// wrapper built from a module reference does not know its forward's signature).
+  Tensor forward(const Tensor& input);
+  Tensor operator()(const Tensor& input) { return forward(input); }
+  /// The wrapped module (torch's ddp.module), null when built from a module reference.
+  const nn::ModulePtr& module() const { return module_; }
+
   const std::vector<BucketSpec>& buckets() const { return plan_; }
   const Communicator& communicator() const { return *comm_; }
   /// Time from the last gradient hook of the last synchronised backward (the end of
@@ -110,6 +129,16 @@ class DistributedDataParallel {
 
  private:
   struct State;
+  template <typename T>
+  static T* checked(T* module) {
+    if (!module) throw std::invalid_argument("DistributedDataParallel: the module is empty (a null holder or pointer)");
+    return module;
+  }
+  template <typename M>
+  static Tensor call_forward(M& model, const Tensor& input) {
+    if constexpr (nn::detail::Holder<M>) return model(input);
+    else return model->forward(input);
+  }
   DistributedDataParallel(std::pair<NamedTensors, NamedTensors> params_and_rest, std::shared_ptr<Communicator> comm,
                           DDPOptions opts);
   void on_grad_ready(size_t param);
@@ -125,6 +154,8 @@ class DistributedDataParallel {
   bool stop_vote_ = false;
   Agreement agreement_;
   std::chrono::nanoseconds last_wait_{0};
+  nn::ModulePtr module_;
+  std::function<Tensor(const Tensor&)> forward_;
 };
 
 /// The plain version for hand-written loops: after backward, before step, average
