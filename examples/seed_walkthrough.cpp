@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   std::cout << model(sample) << "\n";
 
   // Procedure of optimizing: Adam lr 0.1, MSE loss, 10 epochs on a fixed target.
-  ag::optim::Adam optimizer(model->parameters(), {.lr = 1e-1});
+  ag::optim::Adam optimizer(model->parameters(), ag::optim::AdamOptions(1e-1));
   nn::MSELoss loss_function;
   auto xs = ag::randn({2, 5});
   auto ys = ag::rand({2, 5});

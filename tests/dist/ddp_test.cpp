@@ -67,7 +67,7 @@ TEST(DDP, MatchesOneProcessWithTheWholeBatch) {
   TinyMlp dist_model(7 + r), ref(7);  // different seeds per rank: DDP broadcasts rank 0's values
   DistributedDataParallel ddp(dist_model, g_comm, {.bucket_cap_bytes = 256});
   EXPECT_GT(ddp.buckets().size(), 1u);
-  ag::optim::Adam opt_dist(dist_model.params(), {.lr = 1e-2}), opt_ref(ref.params(), {.lr = 1e-2});
+  ag::optim::Adam opt_dist(dist_model.params(), ag::optim::AdamOptions(1e-2)), opt_ref(ref.params(), ag::optim::AdamOptions(1e-2));
   for (int step = 0; step < 20; ++step) {
     auto [x, y] = global_batch(step, global);
     opt_dist.zero_grad();

@@ -37,23 +37,23 @@ uint32_t bits(float f) {
 
 TEST(Adam, DefaultsArePyTorchs) {
   AdamOptions a;
-  EXPECT_EQ(a.lr, 1e-3);
-  EXPECT_EQ(a.betas.first, 0.9);
-  EXPECT_EQ(a.betas.second, 0.999);
-  EXPECT_EQ(a.eps, 1e-8);
-  EXPECT_EQ(a.weight_decay, 0);
-  EXPECT_EQ(AdamWOptions().weight_decay, 1e-2);
+  EXPECT_EQ(a.lr(), 1e-3);
+  EXPECT_EQ(std::get<0>(a.betas()), 0.9);
+  EXPECT_EQ(std::get<1>(a.betas()), 0.999);
+  EXPECT_EQ(a.eps(), 1e-8);
+  EXPECT_EQ(a.weight_decay(), 0);
+  EXPECT_EQ(AdamWOptions().weight_decay(), 1e-2);
 }
 
 TEST(Adam, HandComputedSteps) {
   // Step 1: m = 0.1*g, v = 0.001*g^2, so m/bc1 = g and sqrt(v/bc2) = |g|:
   // p = 1 - 0.1 * 1/(1 + 1e-8) = 0.900000001. Steps 2 and 3 worked through the same formula.
-  const Values got = hand_run<Adam>(AdamOptions{.lr = 0.1}, 3);
+  const Values got = hand_run<Adam>(AdamOptions(0.1), 3);
   EXPECT_NEAR(got[0], 0.900000001, 1e-12);
   EXPECT_NEAR(got[1], 0.8004122297123382, 1e-12);
   EXPECT_NEAR(got[2], 0.701586274504415, 1e-12);
   // AdamW: p *= 1 - 0.1*0.1 first (grad was taken at p=1), then the same Adam step.
-  const Values w = hand_run<AdamW>(AdamWOptions{.lr = 0.1, .weight_decay = 0.1}, 3);
+  const Values w = hand_run<AdamW>(AdamWOptions(0.1).weight_decay(0.1), 3);
   EXPECT_NEAR(w[0], 0.890000001, 1e-12);
   EXPECT_NEAR(w[1], 0.7815718569541611, 1e-12);
   EXPECT_NEAR(w[2], 0.6751012231892008, 1e-12);
@@ -65,26 +65,26 @@ TEST_P(AdamTrajectory, MatchesReferenceForEveryOption) {
   const ag::ScalarType dt = GetParam();
   const double tol = dt == ag::kFloat32 ? kTol32 : kTol64;
   const std::vector<AdamOptions> cases = {
-      {.lr = 0.05},
-      {.lr = 0.05, .betas = {0.8, 0.99}, .eps = 1e-6},
-      {.lr = 0.05, .weight_decay = 0.1},
-      {.lr = 0.05, .amsgrad = true},
-      {.lr = 0.05, .weight_decay = 0.05, .amsgrad = true, .maximize = true},
-      {.lr = 0.05, .betas = {0.3, 0.9}},  // lerp weight 0.7 >= 0.5 takes PyTorch's other lerp form
+      AdamOptions(0.05),
+      AdamOptions(0.05).betas({0.8, 0.99}).eps(1e-6),
+      AdamOptions(0.05).weight_decay(0.1),
+      AdamOptions(0.05).amsgrad(true),
+      AdamOptions(0.05).weight_decay(0.05).amsgrad(true).maximize(true),
+      AdamOptions(0.05).betas({0.3, 0.9}),  // lerp weight 0.7 >= 0.5 takes PyTorch's other lerp form
   };
   for (size_t k = 0; k < cases.size(); ++k) {
     SCOPED_TRACE("Adam case " + std::to_string(k));
     const AdamOptions& o = cases[k];
     ag::Tensor p = param(Quadratic().p0, dt);
     Adam opt({p}, o);
-    AdamRef ref{o.lr, o.betas.first, o.betas.second, o.eps, o.weight_decay, o.amsgrad, o.maximize, false, {}, {}, {}, 0};
+    AdamRef ref{o.lr(), std::get<0>(o.betas()), std::get<1>(o.betas()), o.eps(), o.weight_decay(), o.amsgrad(), o.maximize(), false, {}, {}, {}, 0};
     expect_trajectory(opt, p, ref, 30, tol);
   }
-  for (const AdamWOptions& o : {AdamWOptions{.lr = 0.05}, AdamWOptions{.lr = 0.05, .weight_decay = 0.3, .amsgrad = true}}) {
+  for (const AdamWOptions& o : {AdamWOptions(0.05), AdamWOptions(0.05).weight_decay(0.3).amsgrad(true)}) {
     SCOPED_TRACE("AdamW");
     ag::Tensor p = param(Quadratic().p0, dt);
     AdamW opt({p}, o);
-    AdamRef ref{o.lr, o.betas.first, o.betas.second, o.eps, o.weight_decay, o.amsgrad, o.maximize, true, {}, {}, {}, 0};
+    AdamRef ref{o.lr(), std::get<0>(o.betas()), std::get<1>(o.betas()), o.eps(), o.weight_decay(), o.amsgrad(), o.maximize(), true, {}, {}, {}, 0};
     expect_trajectory(opt, p, ref, 30, tol);
   }
 }
@@ -98,7 +98,7 @@ TEST(Adam, Float32RoundingIsPyTorchsOpByOp) {
   const double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.02;
   const std::vector<float> p0 = {1.0f, -0.3f, 2.5f, 1e-3f, -7.0f};
   ag::Tensor p = param(Values(p0.begin(), p0.end()), ag::kFloat32);
-  Adam opt({p}, {.lr = lr, .weight_decay = wd, .amsgrad = true});
+  Adam opt({p}, AdamOptions(lr).weight_decay(wd).amsgrad(true));
 
   std::vector<float> ep = p0, m(p0.size(), 0.f), v(p0.size(), 0.f), vmax(p0.size(), 0.f);
   for (int t = 1; t <= 20; ++t) {
@@ -130,7 +130,7 @@ TEST(Adam, LargeTensorsRoundEveryElementAlike) {
   const int64_t n = 3 * 32768 + 13;
   ag::Tensor big = ag::full({n}, 0.75, ag::kFloat32).requires_grad_(true);
   ag::Tensor one = ag::full({1}, 0.75, ag::kFloat32).requires_grad_(true);
-  AdamW a({big}, {.lr = 0.01}), b({one}, {.lr = 0.01});
+  AdamW a({big}, AdamWOptions(0.01)), b({one}, AdamWOptions(0.01));
   for (int t = 0; t < 5; ++t) {
     big.mutable_grad() = ag::full({n}, 0.3 - 0.1 * t, ag::kFloat32);
     one.mutable_grad() = ag::full({1}, 0.3 - 0.1 * t, ag::kFloat32);
@@ -144,9 +144,9 @@ TEST(Adam, LargeTensorsRoundEveryElementAlike) {
 
 TEST(Adam, RejectsInvalidOptions) {
   ag::Tensor p = param({1.0});
-  EXPECT_THROW(Adam({p}, {.lr = -0.1}), std::invalid_argument);
-  EXPECT_THROW(Adam({p}, {.betas = {1.0, 0.999}}), std::invalid_argument);
-  EXPECT_THROW(Adam({p}, {.betas = {0.9, -0.1}}), std::invalid_argument);
-  EXPECT_THROW(Adam({p}, {.eps = -1e-8}), std::invalid_argument);
-  EXPECT_THROW(AdamW({p}, {.weight_decay = -0.01}), std::invalid_argument);
+  EXPECT_THROW(Adam({p}, AdamOptions(-0.1)), std::invalid_argument);
+  EXPECT_THROW(Adam({p}, AdamOptions().betas({1.0, 0.999})), std::invalid_argument);
+  EXPECT_THROW(Adam({p}, AdamOptions().betas({0.9, -0.1})), std::invalid_argument);
+  EXPECT_THROW(Adam({p}, AdamOptions().eps(-1e-8)), std::invalid_argument);
+  EXPECT_THROW(AdamW({p}, AdamWOptions().weight_decay(-0.01)), std::invalid_argument);
 }

@@ -19,17 +19,17 @@ struct Named {
 
 std::vector<Named> optimizers() {
   return {
-      {"SGD", [](const ag::TensorList& p) { return std::make_unique<SGD>(p, SGDOptions{.lr = 0.1}); }, 300},
-      {"SGD momentum", [](const ag::TensorList& p) { return std::make_unique<SGD>(p, SGDOptions{.lr = 0.05, .momentum = 0.9}); }, 300},
+      {"SGD", [](const ag::TensorList& p) { return std::make_unique<SGD>(p, SGDOptions(0.1)); }, 300},
+      {"SGD momentum", [](const ag::TensorList& p) { return std::make_unique<SGD>(p, SGDOptions(0.05).momentum(0.9)); }, 300},
       {"SGD nesterov", [](const ag::TensorList& p) {
-         return std::make_unique<SGD>(p, SGDOptions{.lr = 0.05, .momentum = 0.9, .nesterov = true});
+         return std::make_unique<SGD>(p, SGDOptions(0.05).momentum(0.9).nesterov(true));
        }, 300},
-      {"Adam", [](const ag::TensorList& p) { return std::make_unique<Adam>(p, AdamOptions{.lr = 0.05}); }, 600},
-      {"Adam amsgrad", [](const ag::TensorList& p) { return std::make_unique<Adam>(p, AdamOptions{.lr = 0.05, .amsgrad = true}); }, 600},
-      {"AdamW", [](const ag::TensorList& p) { return std::make_unique<AdamW>(p, AdamWOptions{.lr = 0.05, .weight_decay = 1e-4}); }, 600},
-      {"RMSprop", [](const ag::TensorList& p) { return std::make_unique<RMSprop>(p, RMSpropOptions{.lr = 0.01}); }, 600},
+      {"Adam", [](const ag::TensorList& p) { return std::make_unique<Adam>(p, AdamOptions(0.05)); }, 600},
+      {"Adam amsgrad", [](const ag::TensorList& p) { return std::make_unique<Adam>(p, AdamOptions(0.05).amsgrad(true)); }, 600},
+      {"AdamW", [](const ag::TensorList& p) { return std::make_unique<AdamW>(p, AdamWOptions(0.05).weight_decay(1e-4)); }, 600},
+      {"RMSprop", [](const ag::TensorList& p) { return std::make_unique<RMSprop>(p, RMSpropOptions(0.01)); }, 600},
       {"RMSprop centered momentum", [](const ag::TensorList& p) {
-         return std::make_unique<RMSprop>(p, RMSpropOptions{.lr = 0.005, .momentum = 0.5, .centered = true});
+         return std::make_unique<RMSprop>(p, RMSpropOptions(0.005).momentum(0.5).centered(true));
        }, 600},
   };
 }

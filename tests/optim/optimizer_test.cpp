@@ -6,6 +6,8 @@ using namespace optim_test;
 using ag::optim::Adam;
 using ag::optim::ParamGroup;
 using ag::optim::SGD;
+using ag::optim::SGDOptions;
+using ag::optim::AdamOptions;
 
 namespace {
 
@@ -23,7 +25,7 @@ std::string error_of(F&& f) {
 
 TEST(Optimizer, ParamGroupsKeepTheirOwnOptions) {
   ag::Tensor a = param({1.0}), b = param({1.0});
-  SGD opt(std::vector<ParamGroup>{ParamGroup({a}), ParamGroup({b}, {{"lr", 0.5}, {"momentum", 0.9}})}, {.lr = 0.1});
+  SGD opt(std::vector<ParamGroup>{ParamGroup({a}), ParamGroup({b}, {{"lr", 0.5}, {"momentum", 0.9}})}, SGDOptions(0.1));
   ASSERT_EQ(opt.param_groups().size(), 2u);
   EXPECT_EQ(opt.param_groups()[0].lr(), 0.1);
   EXPECT_EQ(opt.param_groups()[0].options.at("momentum"), 0.0);
@@ -38,7 +40,7 @@ TEST(Optimizer, ParamGroupsKeepTheirOwnOptions) {
 
 TEST(Optimizer, LearningRateChangesThroughParamGroupsTakeEffect) {
   ag::Tensor p = param({1.0});
-  SGD opt({p}, {.lr = 0.1});
+  SGD opt({p}, SGDOptions(0.1));
   opt.param_groups()[0].set_lr(0.25);
   p.mutable_grad() = ag::ones({1}, ag::kFloat64);
   opt.step();
@@ -61,7 +63,7 @@ TEST(Optimizer, NamesDefaultToPositionAcrossGroups) {
 
 TEST(Optimizer, SkipsParametersWithoutGradient) {
   ag::Tensor a = param({1.0}), b = param({1.0});
-  Adam opt({a, b}, {.lr = 0.1});
+  Adam opt({a, b}, AdamOptions(0.1));
   a.mutable_grad() = ag::ones({1}, ag::kFloat64);
   opt.step();
   opt.step();
@@ -102,7 +104,7 @@ TEST(Optimizer, ZeroGradCanZeroInPlace) {
 
 TEST(Optimizer, StepWorksOnParametersThatRequireGradAndBumpsTheirVersion) {
   ag::Tensor p = param({1.0});
-  SGD opt({p}, {.lr = 0.5});
+  SGD opt({p}, SGDOptions(0.5));
   (p * p).sum().backward();  // grad = 2p = 2
   const uint32_t before = p._version();
   opt.step();

@@ -71,21 +71,21 @@ std::string error_of(F&& f) {
 std::vector<std::pair<std::string, Factory>> cases() {
   return {
       {"SGD nesterov", [](const NamedTensors& p) {
-         return std::make_unique<SGD>(p, ag::optim::SGDOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 0.01, .nesterov = true});
+         return std::make_unique<SGD>(p, ag::optim::SGDOptions(0.05).momentum(0.9).weight_decay(0.01).nesterov(true));
        }},
       {"SGD dampened", [](const NamedTensors& p) {
-         return std::make_unique<SGD>(p, ag::optim::SGDOptions{.lr = 0.05, .momentum = 0.5, .dampening = 0.2});
+         return std::make_unique<SGD>(p, ag::optim::SGDOptions(0.05).momentum(0.5).dampening(0.2));
        }},
       {"Adam amsgrad", [](const NamedTensors& p) {
-         return std::make_unique<Adam>(p, ag::optim::AdamOptions{.lr = 0.05, .weight_decay = 0.01, .amsgrad = true});
+         return std::make_unique<Adam>(p, ag::optim::AdamOptions(0.05).weight_decay(0.01).amsgrad(true));
        }},
       {"AdamW two groups", [](const NamedTensors& p) {
          return std::make_unique<AdamW>(
              std::vector<ParamGroup>{ParamGroup(NamedTensors{p[0]}), ParamGroup(NamedTensors{p[1]}, {{"lr", 0.2}})},
-             ag::optim::AdamWOptions{.lr = 0.05});
+             ag::optim::AdamWOptions(0.05));
        }},
       {"RMSprop centered momentum", [](const NamedTensors& p) {
-         return std::make_unique<RMSprop>(p, ag::optim::RMSpropOptions{.lr = 0.01, .momentum = 0.9, .centered = true});
+         return std::make_unique<RMSprop>(p, ag::optim::RMSpropOptions(0.01).momentum(0.9).centered(true));
        }},
   };
 }
@@ -121,7 +121,7 @@ TEST(OptimizerStateDict, ResumeIsBitwiseIdenticalToAnUninterruptedRun) {
 
 TEST(OptimizerStateDict, IsKeyedByNameAndHoldsCopies) {
   NamedTensors ps = fresh_params();
-  Adam opt(ps, {.lr = 0.1, .amsgrad = true});
+  Adam opt(ps, ag::optim::AdamOptions(0.1).amsgrad(true));
   run(opt, ps, 0, 3);  // "w" steps 3 times, "b" on steps 0 and 2
   OptimizerStateDict sd = opt.state_dict();
   EXPECT_EQ(sd.type, "Adam");
@@ -141,7 +141,7 @@ TEST(OptimizerStateDict, IsKeyedByNameAndHoldsCopies) {
 
 TEST(OptimizerStateDict, UnnamedParametersAreNamedByPosition) {
   ag::Tensor a = param({1.0}), b = param({2.0});
-  SGD opt({a, b}, {.momentum = 0.9});
+  SGD opt({a, b}, ag::optim::SGDOptions().momentum(0.9));
   a.mutable_grad() = ag::ones({1}, ag::kFloat64);
   opt.step();
   OptimizerStateDict sd = opt.state_dict();
@@ -152,13 +152,13 @@ TEST(OptimizerStateDict, UnnamedParametersAreNamedByPosition) {
 
 TEST(OptimizerStateDict, LoadReplacesExistingStateAndHyperparameters) {
   NamedTensors ps = fresh_params();
-  Adam only_w(NamedTensors{ps[0], ps[1]}, {.lr = 0.3});
+  Adam only_w(NamedTensors{ps[0], ps[1]}, ag::optim::AdamOptions(0.3));
   ps[0].second.mutable_grad() = ag::ones({2, 3});
   only_w.step();
   const OptimizerStateDict sd = only_w.state_dict();  // state for "w" only, lr 0.3
 
   NamedTensors qs = copies(ps);
-  Adam opt(qs, {.lr = 0.1});
+  Adam opt(qs, ag::optim::AdamOptions(0.1));
   run(opt, qs, 0, 4);
   ASSERT_EQ(opt.state(0, 1).step, 2);
   opt.load_state_dict(sd);
@@ -183,7 +183,7 @@ TEST(OptimizerStateDict, LoadConvertsBuffersToTheParameterDtype) {
 
 TEST(OptimizerStateDict, LoadFailsOnTheFirstDifferenceAndChangesNothing) {
   NamedTensors ps = fresh_params();
-  Adam opt(ps, {.lr = 0.1});
+  Adam opt(ps, ag::optim::AdamOptions(0.1));
   run(opt, ps, 0, 3);
   const OptimizerStateDict good = opt.state_dict();
   const ag::Tensor m_before = opt.state(0, 0).buffers[Adam::kExpAvg].clone();
@@ -248,7 +248,7 @@ TEST(OptimizerStateDict, LoadFailsOnTheFirstDifferenceAndChangesNothing) {
 TEST(OptimizerStateDict, LargeParametersStartAtZeroAndLoadAsCopies) {
   const int64_t n = int64_t{3} << 20;  // 12 MiB of float32
   ag::Tensor w = ag::zeros({n}).requires_grad_(true);
-  Adam opt(NamedTensors{{"w", w}}, {.lr = 0.1});
+  Adam opt(NamedTensors{{"w", w}}, ag::optim::AdamOptions(0.1));
   w.mutable_grad() = ag::full({n}, 2.0);
   opt.step();
   const ag::Tensor m = opt.state(0, 0).buffers[0];
@@ -258,7 +258,7 @@ TEST(OptimizerStateDict, LargeParametersStartAtZeroAndLoadAsCopies) {
 
   OptimizerStateDict sd = opt.state_dict();
   ag::Tensor v = ag::zeros({n}).requires_grad_(true);
-  Adam other(NamedTensors{{"w", v}}, {.lr = 0.1});
+  Adam other(NamedTensors{{"w", v}}, ag::optim::AdamOptions(0.1));
   other.load_state_dict(sd);
   const ag::Tensor loaded = other.state(0, 0).buffers[0];
   EXPECT_TRUE(loaded.equal(m));
@@ -270,7 +270,7 @@ TEST(OptimizerStateDict, LargeParametersStartAtZeroAndLoadAsCopies) {
 
 TEST(OptimizerStateDict, LoadingAnRvalueTakesTheBuffersOver) {
   ag::Tensor w = ag::zeros({4, 3}).requires_grad_(true);
-  Adam opt(NamedTensors{{"w", w}}, {.lr = 0.1});
+  Adam opt(NamedTensors{{"w", w}}, ag::optim::AdamOptions(0.1));
   w.mutable_grad() = ag::full({4, 3}, 2.0);
   opt.step();
   OptimizerStateDict sd = opt.state_dict();
@@ -280,7 +280,7 @@ TEST(OptimizerStateDict, LoadingAnRvalueTakesTheBuffersOver) {
   const void* exp_avg_sq = sd.state.at("w").buffers.at("exp_avg_sq").data_ptr();
 
   ag::Tensor v = w.detach().clone().requires_grad_(true);
-  Adam other(NamedTensors{{"v", v}}, {.lr = 0.1});
+  Adam other(NamedTensors{{"v", v}}, ag::optim::AdamOptions(0.1));
   OptimizerStateDict renamed = sd;
   renamed.param_groups[0].params = {"v"};
   renamed.state = {{"v", sd.state.at("w")}};

@@ -10,19 +10,19 @@ const OptimizerRegistry& optimizers() {
       {
           {"adam", "adam", no_args,
            [](const std::string&, P p, O o) -> std::unique_ptr<optim::Optimizer> {
-             return std::make_unique<optim::Adam>(p, optim::AdamOptions{.lr = o.lr, .weight_decay = o.weight_decay});
+             return std::make_unique<optim::Adam>(p, optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
            }},
           {"adamw", "adamw", no_args,
            [](const std::string&, P p, O o) -> std::unique_ptr<optim::Optimizer> {
-             return std::make_unique<optim::AdamW>(p, optim::AdamWOptions{.lr = o.lr, .weight_decay = o.weight_decay});
+             return std::make_unique<optim::AdamW>(p, optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
            }},
           {"sgd", "sgd", no_args,
            [](const std::string&, P p, O o) -> std::unique_ptr<optim::Optimizer> {
-             return std::make_unique<optim::SGD>(p, optim::SGDOptions{.lr = o.lr, .momentum = o.momentum, .weight_decay = o.weight_decay});
+             return std::make_unique<optim::SGD>(p, optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay));
            }},
           {"rmsprop", "rmsprop", no_args,
            [](const std::string&, P p, O o) -> std::unique_ptr<optim::Optimizer> {
-             return std::make_unique<optim::RMSprop>(p, optim::RMSpropOptions{.lr = o.lr, .weight_decay = o.weight_decay, .momentum = o.momentum});
+             return std::make_unique<optim::RMSprop>(p, optim::RMSpropOptions(o.lr).weight_decay(o.weight_decay).momentum(o.momentum));
            }},
       });
   return registry;

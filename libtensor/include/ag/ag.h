@@ -12,6 +12,7 @@
 #include "ag/gradcheck.h"
 #include "ag/npy.h"
 #include "ag/runtime.h"
+#include "ag/serialize.h"
 #include "ag/shape.h"
 #include "ag/state_dict.h"
 #include "ag/tensor.h"

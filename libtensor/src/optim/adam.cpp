@@ -10,24 +10,24 @@
 namespace ag::optim {
 
 Hyperparameters AdamOptions::to_map() const {
-  return {{"lr", lr},
-          {"beta1", betas.first},
-          {"beta2", betas.second},
-          {"eps", eps},
-          {"weight_decay", weight_decay},
-          {"amsgrad", amsgrad ? 1.0 : 0.0},
-          {"maximize", maximize ? 1.0 : 0.0}};
+  return {{"lr", lr_},
+          {"beta1", std::get<0>(betas_)},
+          {"beta2", std::get<1>(betas_)},
+          {"eps", eps_},
+          {"weight_decay", weight_decay_},
+          {"amsgrad", amsgrad_ ? 1.0 : 0.0},
+          {"maximize", maximize_ ? 1.0 : 0.0}};
 }
 
 AdamOptions AdamOptions::from_map(const Hyperparameters& h, const char* optimizer) {
   detail::OptionReader r(h, optimizer, {"lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad", "maximize"});
   AdamOptions o;
-  o.lr = r.at_least("lr", 0);
-  o.betas = {r.in_range("beta1", 0, 1), r.in_range("beta2", 0, 1)};
-  o.eps = r.at_least("eps", 0);
-  o.weight_decay = r.at_least("weight_decay", 0);
-  o.amsgrad = r.flag("amsgrad");
-  o.maximize = r.flag("maximize");
+  o.lr(r.at_least("lr", 0));
+  o.betas({r.in_range("beta1", 0, 1), r.in_range("beta2", 0, 1)});
+  o.eps(r.at_least("eps", 0));
+  o.weight_decay(r.at_least("weight_decay", 0));
+  o.amsgrad(r.flag("amsgrad"));
+  o.maximize(r.flag("maximize"));
   return o;
 }
 
@@ -49,19 +49,19 @@ AdamScalars adam_scalars(const AdamOptions& o, int64_t step) {
   // PyTorch keeps `step` in a float32 tensor and reads it back with .item(); for
   // fewer than 2^24 steps that is exactly this count.
   const double t = static_cast<double>(step);
-  const double bias_correction1 = 1 - std::pow(o.betas.first, t);
-  const double bias_correction2 = 1 - std::pow(o.betas.second, t);
-  const double step_size = o.lr / bias_correction1;
+  const double bias_correction1 = 1 - std::pow(std::get<0>(o.betas()), t);
+  const double bias_correction2 = 1 - std::pow(std::get<1>(o.betas()), t);
+  const double step_size = o.lr() / bias_correction1;
   AdamScalars s;
-  s.sign = o.maximize ? -1.0 : 1.0;
-  s.weight_decay = o.weight_decay;
-  s.decay = 1 - o.lr * o.weight_decay;
-  s.lerp_weight = 1 - o.betas.first;
-  s.beta2 = o.betas.second;
-  s.one_minus_beta2 = 1 - o.betas.second;
+  s.sign = o.maximize() ? -1.0 : 1.0;
+  s.weight_decay = o.weight_decay();
+  s.decay = 1 - o.lr() * o.weight_decay();
+  s.lerp_weight = 1 - std::get<0>(o.betas());
+  s.beta2 = std::get<1>(o.betas());
+  s.one_minus_beta2 = 1 - std::get<1>(o.betas());
   s.bias_correction2_sqrt = std::pow(bias_correction2, 0.5);
   s.neg_step_size = -step_size;
-  s.eps = o.eps;
+  s.eps = o.eps();
   return s;
 }
 
@@ -109,18 +109,18 @@ Adam::Adam(std::string type_name, std::vector<ParamGroup> groups, AdamOptions de
 void Adam::validate(const Hyperparameters& options) const { (void)AdamOptions::from_map(options, type_name().c_str()); }
 
 std::vector<size_t> Adam::required_buffers(const Hyperparameters& options) const {
-  if (AdamOptions::from_map(options, type_name().c_str()).amsgrad) return {kExpAvg, kExpAvgSq, kMaxExpAvgSq};
+  if (AdamOptions::from_map(options, type_name().c_str()).amsgrad()) return {kExpAvg, kExpAvgSq, kMaxExpAvgSq};
   return {kExpAvg, kExpAvgSq};
 }
 
 void Adam::step_group(ParamGroup& group, std::vector<ParamState>& states) {
   const AdamOptions o = AdamOptions::from_map(group.options, type_name().c_str());
-  const bool l2 = !decoupled_ && o.weight_decay != 0;
-  const bool decoupled = decoupled_ && o.weight_decay != 0;
+  const bool l2 = !decoupled_ && o.weight_decay() != 0;
+  const bool decoupled = decoupled_ && o.weight_decay() != 0;
   for_each_param_with_grad(group, states, [&](Tensor& p, const Tensor& g, ParamState& st) {
     Tensor& m = zeros_buffer(st, kExpAvg, p);
     Tensor& v = zeros_buffer(st, kExpAvgSq, p);
-    Tensor* vmax = o.amsgrad ? &zeros_buffer(st, kMaxExpAvgSq, p) : nullptr;
+    Tensor* vmax = o.amsgrad() ? &zeros_buffer(st, kMaxExpAvgSq, p) : nullptr;
     const AdamScalars s = adam_scalars(o, st.step);
     AG_DISPATCH_FLOATING(p.dtype(), "Adam.step", [&] {
       detail::with_flags(
@@ -129,7 +129,7 @@ void Adam::step_group(ParamGroup& group, std::vector<ParamState>& states) {
                 s, p.data_ptr<scalar_t>(), g.data_ptr<scalar_t>(), m.data_ptr<scalar_t>(), v.data_ptr<scalar_t>(),
                 vmax ? vmax->data_ptr<scalar_t>() : nullptr, p.numel());
           },
-          l2, decoupled, o.amsgrad);
+          l2, decoupled, o.amsgrad());
     });
   });
 }

@@ -10,25 +10,25 @@
 namespace ag::optim {
 
 Hyperparameters RMSpropOptions::to_map() const {
-  return {{"lr", lr},
-          {"alpha", alpha},
-          {"eps", eps},
-          {"weight_decay", weight_decay},
-          {"momentum", momentum},
-          {"centered", centered ? 1.0 : 0.0},
-          {"maximize", maximize ? 1.0 : 0.0}};
+  return {{"lr", lr_},
+          {"alpha", alpha_},
+          {"eps", eps_},
+          {"weight_decay", weight_decay_},
+          {"momentum", momentum_},
+          {"centered", centered_ ? 1.0 : 0.0},
+          {"maximize", maximize_ ? 1.0 : 0.0}};
 }
 
 RMSpropOptions RMSpropOptions::from_map(const Hyperparameters& h, const char* optimizer) {
   detail::OptionReader r(h, optimizer, {"lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize"});
   RMSpropOptions o;
-  o.lr = r.at_least("lr", 0);
-  o.alpha = r.at_least("alpha", 0);
-  o.eps = r.at_least("eps", 0);
-  o.weight_decay = r.at_least("weight_decay", 0);
-  o.momentum = r.at_least("momentum", 0);
-  o.centered = r.flag("centered");
-  o.maximize = r.flag("maximize");
+  o.lr(r.at_least("lr", 0));
+  o.alpha(r.at_least("alpha", 0));
+  o.eps(r.at_least("eps", 0));
+  o.weight_decay(r.at_least("weight_decay", 0));
+  o.momentum(r.at_least("momentum", 0));
+  o.centered(r.flag("centered"));
+  o.maximize(r.flag("maximize"));
   return o;
 }
 
@@ -96,19 +96,19 @@ void RMSprop::validate(const Hyperparameters& options) const {
 std::vector<size_t> RMSprop::required_buffers(const Hyperparameters& options) const {
   const RMSpropOptions o = RMSpropOptions::from_map(options, type_name().c_str());
   std::vector<size_t> slots{kSquareAvg};
-  if (o.momentum > 0) slots.push_back(kMomentumBuffer);
-  if (o.centered) slots.push_back(kGradAvg);
+  if (o.momentum() > 0) slots.push_back(kMomentumBuffer);
+  if (o.centered()) slots.push_back(kGradAvg);
   return slots;
 }
 
 void RMSprop::step_group(ParamGroup& group, std::vector<ParamState>& states) {
   const RMSpropOptions o = RMSpropOptions::from_map(group.options, type_name().c_str());
-  const RMSpropScalars s{o.maximize ? -1.0 : 1.0, o.weight_decay, o.alpha, 1 - o.alpha, o.eps, o.momentum, -o.lr};
-  const bool momentum = o.momentum > 0;
+  const RMSpropScalars s{o.maximize() ? -1.0 : 1.0, o.weight_decay(), o.alpha(), 1 - o.alpha(), o.eps(), o.momentum(), -o.lr()};
+  const bool momentum = o.momentum() > 0;
   for_each_param_with_grad(group, states, [&](Tensor& p, const Tensor& g, ParamState& st) {
     Tensor& sq = zeros_buffer(st, kSquareAvg, p);
     Tensor* buf = momentum ? &zeros_buffer(st, kMomentumBuffer, p) : nullptr;
-    Tensor* ga = o.centered ? &zeros_buffer(st, kGradAvg, p) : nullptr;
+    Tensor* ga = o.centered() ? &zeros_buffer(st, kGradAvg, p) : nullptr;
     AG_DISPATCH_FLOATING(p.dtype(), "RMSprop.step", [&] {
       detail::with_flags(
           [&](auto l2, auto centered, auto mom) {
@@ -116,7 +116,7 @@ void RMSprop::step_group(ParamGroup& group, std::vector<ParamState>& states) {
                 s, p.data_ptr<scalar_t>(), g.data_ptr<scalar_t>(), sq.data_ptr<scalar_t>(),
                 ga ? ga->data_ptr<scalar_t>() : nullptr, buf ? buf->data_ptr<scalar_t>() : nullptr, p.numel());
           },
-          o.weight_decay != 0, o.centered, momentum);
+          o.weight_decay() != 0, o.centered(), momentum);
     });
   });
 }

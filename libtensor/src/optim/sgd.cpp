@@ -10,24 +10,24 @@
 namespace ag::optim {
 
 Hyperparameters SGDOptions::to_map() const {
-  return {{"lr", lr},
-          {"momentum", momentum},
-          {"dampening", dampening},
-          {"weight_decay", weight_decay},
-          {"nesterov", nesterov ? 1.0 : 0.0},
-          {"maximize", maximize ? 1.0 : 0.0}};
+  return {{"lr", lr_},
+          {"momentum", momentum_},
+          {"dampening", dampening_},
+          {"weight_decay", weight_decay_},
+          {"nesterov", nesterov_ ? 1.0 : 0.0},
+          {"maximize", maximize_ ? 1.0 : 0.0}};
 }
 
 SGDOptions SGDOptions::from_map(const Hyperparameters& h, const char* optimizer) {
   detail::OptionReader r(h, optimizer, {"lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"});
   SGDOptions o;
-  o.lr = r.at_least("lr", 0);
-  o.momentum = r.at_least("momentum", 0);
-  o.dampening = r.number("dampening");
-  o.weight_decay = r.at_least("weight_decay", 0);
-  o.nesterov = r.flag("nesterov");
-  o.maximize = r.flag("maximize");
-  if (o.nesterov && (o.momentum <= 0 || o.dampening != 0)) r.fail("Nesterov momentum requires a momentum and zero dampening");
+  o.lr(r.at_least("lr", 0));
+  o.momentum(r.at_least("momentum", 0));
+  o.dampening(r.number("dampening"));
+  o.weight_decay(r.at_least("weight_decay", 0));
+  o.nesterov(r.flag("nesterov"));
+  o.maximize(r.flag("maximize"));
+  if (o.nesterov() && (o.momentum() <= 0 || o.dampening() != 0)) r.fail("Nesterov momentum requires a momentum and zero dampening");
   return o;
 }
 
@@ -78,14 +78,14 @@ SGD::SGD(const NamedTensors& named_params, SGDOptions defaults)
 void SGD::validate(const Hyperparameters& options) const { (void)SGDOptions::from_map(options, type_name().c_str()); }
 
 std::vector<size_t> SGD::required_buffers(const Hyperparameters& options) const {
-  if (SGDOptions::from_map(options, type_name().c_str()).momentum != 0) return {kMomentumBuffer};
+  if (SGDOptions::from_map(options, type_name().c_str()).momentum() != 0) return {kMomentumBuffer};
   return {};
 }
 
 void SGD::step_group(ParamGroup& group, std::vector<ParamState>& states) {
   const SGDOptions o = SGDOptions::from_map(group.options, type_name().c_str());
-  const SGDScalars s{o.maximize ? -1.0 : 1.0, o.weight_decay, o.momentum, 1 - o.dampening, -o.lr};
-  const bool momentum = o.momentum != 0;
+  const SGDScalars s{o.maximize() ? -1.0 : 1.0, o.weight_decay(), o.momentum(), 1 - o.dampening(), -o.lr()};
+  const bool momentum = o.momentum() != 0;
   for_each_param_with_grad(group, states, [&](Tensor& p, const Tensor& g, ParamState& st) {
     Tensor& buf = st.buffers[kMomentumBuffer];
     const bool first = momentum && !buf.defined();
@@ -96,7 +96,7 @@ void SGD::step_group(ParamGroup& group, std::vector<ParamState>& states) {
             sgd_update<scalar_t, decltype(l2)::value, decltype(mom)::value, decltype(fst)::value, decltype(nest)::value>(
                 s, p.data_ptr<scalar_t>(), g.data_ptr<scalar_t>(), momentum ? buf.data_ptr<scalar_t>() : nullptr, p.numel());
           },
-          o.weight_decay != 0, momentum, first, o.nesterov);
+          o.weight_decay() != 0, momentum, first, o.nesterov());
     });
   });
 }

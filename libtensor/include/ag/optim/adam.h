@@ -3,23 +3,33 @@
 // decoupled decay in AdamW, optional AMSGrad.
 #pragma once
 #include <string>
-#include <utility>
+#include <tuple>
 #include <vector>
 
+#include "ag/arg.h"
 #include "ag/optim/optimizer.h"
 
 namespace ag::optim {
 
-/// torch.optim.Adam's defaults.
-struct AdamOptions {
-  double lr = 1e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-8;
-  /// L2 penalty added to the gradient (Adam); decoupled decay in AdamW.
-  double weight_decay = 0;
-  bool amsgrad = false;
-  bool maximize = false;
+/// (beta1, beta2), a tuple as libtorch's, so both `.betas({0.5, 0.999})` and
+/// `.betas(std::make_tuple(0.5, 0.999))` compile.
+using betas_t = std::tuple<double, double>;
 
+/// torch.optim.Adam's defaults, set as libtorch's are: `AdamOptions(2e-4).betas({0.5, 0.999})`.
+class AdamOptions {
+ public:
+  /// Implicit, as libtorch's, so `Adam(params, 1e-3)` reads as in libtorch.
+  AdamOptions(double lr = 1e-3) : lr_(lr) {}  // NOLINT(google-explicit-constructor)
+
+  AG_ARG(double, lr);
+  AG_ARG(betas_t, betas) = betas_t{0.9, 0.999};
+  AG_ARG(double, eps) = 1e-8;
+  /// L2 penalty added to the gradient (Adam); decoupled decay in AdamW.
+  AG_ARG(double, weight_decay) = 0;
+  AG_ARG(bool, amsgrad) = false;
+  AG_ARG(bool, maximize) = false;
+
+ public:
   /// Keys "lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad", "maximize".
   Hyperparameters to_map() const;
   /// Reads and validates a full set of options; throws naming `optimizer`, the bad key and value.
@@ -27,16 +37,24 @@ struct AdamOptions {
 };
 
 /// torch.optim.AdamW's defaults: Adam's, with weight_decay=1e-2.
-struct AdamWOptions {
-  double lr = 1e-3;
-  std::pair<double, double> betas = {0.9, 0.999};
-  double eps = 1e-8;
-  double weight_decay = 1e-2;
-  bool amsgrad = false;
-  bool maximize = false;
+class AdamWOptions {
+ public:
+  /// Implicit, as libtorch's, so `AdamW(params, 1e-3)` reads as in libtorch.
+  AdamWOptions(double lr = 1e-3) : lr_(lr) {}  // NOLINT(google-explicit-constructor)
 
+  AG_ARG(double, lr);
+  AG_ARG(betas_t, betas) = betas_t{0.9, 0.999};
+  AG_ARG(double, eps) = 1e-8;
+  /// Decoupled: p *= 1 - lr*weight_decay before each update.
+  AG_ARG(double, weight_decay) = 1e-2;
+  AG_ARG(bool, amsgrad) = false;
+  AG_ARG(bool, maximize) = false;
+
+ public:
   /// The same settings as AdamOptions (AdamW applies weight_decay decoupled).
-  AdamOptions adam() const { return {lr, betas, eps, weight_decay, amsgrad, maximize}; }
+  AdamOptions adam() const {
+    return AdamOptions(lr_).betas(betas_).eps(eps_).weight_decay(weight_decay_).amsgrad(amsgrad_).maximize(maximize_);
+  }
 };
 
 /// Per parameter, with t its own step count (see Note [Optimizer rounding] in

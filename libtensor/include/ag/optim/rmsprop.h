@@ -3,20 +3,26 @@
 #pragma once
 #include <vector>
 
+#include "ag/arg.h"
 #include "ag/optim/optimizer.h"
 
 namespace ag::optim {
 
-/// torch.optim.RMSprop's defaults.
-struct RMSpropOptions {
-  double lr = 1e-2;
-  double alpha = 0.99;
-  double eps = 1e-8;
-  double weight_decay = 0;
-  double momentum = 0;
-  bool centered = false;
-  bool maximize = false;
+/// torch.optim.RMSprop's defaults, set as libtorch's are: `RMSpropOptions(0.01).alpha(0.9)`.
+class RMSpropOptions {
+ public:
+  /// Implicit, as libtorch's, so `RMSprop(params, 0.01)` reads as in libtorch.
+  RMSpropOptions(double lr = 1e-2) : lr_(lr) {}  // NOLINT(google-explicit-constructor)
 
+  AG_ARG(double, lr);
+  AG_ARG(double, alpha) = 0.99;
+  AG_ARG(double, eps) = 1e-8;
+  AG_ARG(double, weight_decay) = 0;
+  AG_ARG(double, momentum) = 0;
+  AG_ARG(bool, centered) = false;
+  AG_ARG(bool, maximize) = false;
+
+ public:
   Hyperparameters to_map() const;
   /// Reads and validates a full set of options; throws naming `optimizer`, the bad key and value.
   static RMSpropOptions from_map(const Hyperparameters& h, const char* optimizer = "RMSprop");

@@ -3,19 +3,27 @@
 #pragma once
 #include <vector>
 
+#include "ag/arg.h"
 #include "ag/optim/optimizer.h"
 
 namespace ag::optim {
 
-/// torch.optim.SGD's defaults (lr=1e-3 as in PyTorch 2.x).
-struct SGDOptions {
-  double lr = 1e-3;
-  double momentum = 0;
-  double dampening = 0;
-  double weight_decay = 0;
-  bool nesterov = false;
-  bool maximize = false;
+/// torch.optim.SGD's defaults (lr=1e-3 as in PyTorch 2.x), set as libtorch's are:
+/// `SGDOptions(0.01).momentum(0.9).nesterov(true)`. Departure from libtorch, whose
+/// SGDOptions has no default: `SGDOptions()` is PyTorch's torch.optim.SGD().
+class SGDOptions {
+ public:
+  /// Implicit, as libtorch's, so `SGD(params, 0.01)` reads as in libtorch.
+  SGDOptions(double lr = 1e-3) : lr_(lr) {}  // NOLINT(google-explicit-constructor)
 
+  AG_ARG(double, lr);
+  AG_ARG(double, momentum) = 0;
+  AG_ARG(double, dampening) = 0;
+  AG_ARG(double, weight_decay) = 0;
+  AG_ARG(bool, nesterov) = false;
+  AG_ARG(bool, maximize) = false;
+
+ public:
   Hyperparameters to_map() const;
   /// Reads and validates a full set of options; throws naming `optimizer`, the bad key and value.
   static SGDOptions from_map(const Hyperparameters& h, const char* optimizer = "SGD");
