@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   ag::optim::Adam opt(model->parameters(), {.lr = 1e-3});
   ag::data::FashionMNIST train(ag::data::FashionMNIST::kDefaultRoot, true, {.flatten = true});
   auto sampler = std::make_shared<ag::data::DistributedSampler>(train.size(), comm->world_size(), comm->rank());
-  ag::data::DataLoader loader(train, {.batch_size = 64, .sampler = sampler});
+  ag::data::DataLoader loader(train, ag::data::DataLoaderOptions(64).sampler(sampler));
   for (int epoch = 0; epoch < 2; ++epoch) {
     sampler->set_epoch(epoch);  // a new order each epoch
     double total_loss = 0;

@@ -59,13 +59,13 @@ FashionMNIST FashionMNIST::from_files(const std::string& images_path, const std:
   return FashionMNIST(std::move(data), options);
 }
 
-Example FashionMNIST::get(int64_t index) const {
+Example<> FashionMNIST::get(int64_t index) const {
   const int64_t one[1] = {index};
-  Example batch = get_batch(one);
-  return Example{batch[0].select(0, 0), batch[1].select(0, 0)};
+  Example<> batch = get_batch(one);
+  return Example<>{batch[0].select(0, 0), batch[1].select(0, 0)};
 }
 
-Example FashionMNIST::get_batch(std::span<const int64_t> indices) const {
+Example<> FashionMNIST::get_batch(std::span<const int64_t> indices) const {
   const auto b = static_cast<int64_t>(indices.size());
   const int64_t pixels_per_image = data_->height * data_->width;
   Tensor images = options_.flatten ? empty({b, pixels_per_image}) : empty({b, 1, data_->height, data_->width});
@@ -81,7 +81,7 @@ Example FashionMNIST::get_batch(std::span<const int64_t> indices) const {
     for (int64_t j = 0; j < pixels_per_image; ++j) out[j] = static_cast<float>(src[j]) / 255.0f;
     lab[k] = data_->labels.data[static_cast<size_t>(i)];
   }
-  return Example{images, labels};
+  return Example<>{images, labels};
 }
 
 }  // namespace ag::data

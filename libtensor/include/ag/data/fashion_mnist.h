@@ -35,8 +35,8 @@ class FashionMNIST : public Dataset {
   static FashionMNIST from_files(const std::string& images_path, const std::string& labels_path, MnistOptions options = {});
 
   int64_t size() const override { return data_->count; }
-  Example get(int64_t index) const override;
-  Example get_batch(std::span<const int64_t> indices) const override;
+  Example<> get(int64_t index) const override;
+  Example<> get_batch(std::span<const int64_t> indices) const override;
 
   int64_t height() const { return data_->height; }
   int64_t width() const { return data_->width; }
