@@ -97,7 +97,10 @@ struct Pass {
 class LoaderCore {
  public:
   LoaderCore(DatasetRef dataset, DataLoaderOptions options);
-  const DatasetRef& dataset() const { return dataset_; }
+  /// A loader whose batches come from elsewhere (see DataLoader's protected constructor).
+  LoaderCore(int64_t dataset_size, DataLoaderOptions options);
+  /// The dataset; throws for a loader built from a size alone.
+  const DatasetRef& dataset() const;
   const DataLoaderOptions& options() const { return options_; }
   /// Batches in a full pass (Python's len(loader)).
   int64_t size() const { return batch_sampler_.size(); }
@@ -115,7 +118,7 @@ class LoaderCore {
   int64_t base_seed() const { return base_seed_; }
 
  private:
-  DatasetRef dataset_;
+  std::optional<DatasetRef> dataset_;
   DataLoaderOptions options_;
   std::shared_ptr<Generator> generator_;  // the loader's generator, if any
   BatchSampler batch_sampler_;
@@ -255,8 +258,18 @@ class DataLoader {
   void load_position(const LoaderPosition& position) { core_->load_position(position); }
   /// The current pass's _base_seed (PyTorch seeds worker w with base_seed + w).
   int64_t base_seed() const { return core_->base_seed(); }
+  /// The dataset; throws for a loader made by make_data_loader, whose dataset is libtorch-style
+  /// (not an ag::data::Dataset).
   const Dataset& dataset() const { return *core_->dataset(); }
   Sampler& sampler() const { return core_->sampler(); }
+
+ protected:
+  /// A loader over `dataset_size` samples whose batches `make_batch` assembles from their
+  /// indices: how make_data_loader runs libtorch-style datasets on this loader.
+  DataLoader(int64_t dataset_size, DataLoaderOptions options, std::function<Batch(std::span<const int64_t>)> make_batch)
+      : core_(std::make_shared<detail::LoaderCore>(dataset_size, std::move(options))), make_batch_(std::move(make_batch)) {
+    if (!make_batch_) throw std::invalid_argument("DataLoader: make_batch is empty");
+  }
 
  private:
   std::shared_ptr<detail::LoaderCore> core_;
