@@ -38,7 +38,7 @@ TEST(FashionMNIST, TrainingSetMatchesTheFiles) {
   EXPECT_EQ(flat.index({95}).item<float>(), 0.0f);
   EXPECT_NEAR((flat * 255.0).sum().item<double>(), 76247.0, 0.05);
   EXPECT_LE(flat.max().item<float>(), 1.0f);
-  FashionMNIST test(FashionMNIST::kDefaultRoot, /*train=*/false, {.flatten = true});
+  FashionMNIST test(FashionMNIST::kDefaultRoot, /*train=*/false, MnistOptions().flatten(true));
   ASSERT_EQ(test.size(), 10000);
   EXPECT_EQ(test.get(0)[0].sizes(), (Dims{784}));
   EXPECT_EQ(test.get(1)[1].item<int64_t>(), 2);
@@ -47,7 +47,7 @@ TEST(FashionMNIST, TrainingSetMatchesTheFiles) {
 
 TEST(FashionMNIST, BatchPathEqualsCollatedSamples) {
   REQUIRE_FASHION_MNIST();
-  FashionMNIST train(FashionMNIST::kDefaultRoot, true, {.flatten = true});
+  FashionMNIST train(FashionMNIST::kDefaultRoot, true, MnistOptions().flatten(true));
   const std::vector<int64_t> idx = {59999, 0, 123, 0};
   Example<> fast = train.get_batch(idx);
   std::vector<Example<>> samples;
@@ -63,7 +63,7 @@ TEST(FashionMNIST, BatchPathEqualsCollatedSamples) {
 
 TEST(FashionMNIST, LoaderUsesTheBatchPath) {
   REQUIRE_FASHION_MNIST();
-  FashionMNIST test(FashionMNIST::kDefaultRoot, false, {.flatten = true});
+  FashionMNIST test(FashionMNIST::kDefaultRoot, false, MnistOptions().flatten(true));
   DataLoader loader(test, DataLoaderOptions(64).shuffle(true).seed(0));
   EXPECT_EQ(loader.size(), 157);
   int64_t samples = 0;

@@ -82,7 +82,7 @@ DataSource idx_folder(const std::string& dir, bool debian_default, int64_t class
   auto open = [&](const char* prefix) {
     const std::string labels = find_file(dir, std::string(prefix) + "-labels-idx1-ubyte");
     auto set = std::make_shared<data::FashionMNIST>(
-        data::FashionMNIST::from_files(find_file(dir, std::string(prefix) + "-images-idx3-ubyte"), labels, {.flatten = true}));
+        data::FashionMNIST::from_files(find_file(dir, std::string(prefix) + "-images-idx3-ubyte"), labels, data::MnistOptions().flatten(true)));
     if (set->size() > 0) {
       const auto* l = set->labels();
       const auto [lo, hi] = std::minmax_element(l, l + set->size());

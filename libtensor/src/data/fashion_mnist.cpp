@@ -41,7 +41,7 @@ Example<> FashionMNIST::get(int64_t index) const {
 Example<> FashionMNIST::get_batch(std::span<const int64_t> indices) const {
   const auto b = static_cast<int64_t>(indices.size());
   const int64_t pixels_per_image = data_->height * data_->width;
-  Tensor images = options_.flatten ? empty({b, pixels_per_image}) : empty({b, 1, data_->height, data_->width});
+  Tensor images = options_.flatten() ? empty({b, pixels_per_image}) : empty({b, 1, data_->height, data_->width});
   Tensor labels = empty({b}, kInt64);
   float* dst = images.data_ptr<float>();
   int64_t* lab = labels.data_ptr<int64_t>();

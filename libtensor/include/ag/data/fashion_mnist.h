@@ -4,15 +4,16 @@
 #include <memory>
 #include <string>
 
+#include "ag/arg.h"
 #include "ag/data/dataset.h"
 #include "ag/data/idx.h"
 
 namespace ag::data {
 
-/// How MNIST-layout images are presented.
-struct MnistOptions {
+/// How MNIST-layout images are presented: `MnistOptions().flatten(true)`.
+class MnistOptions {
   /// Images as [784] (for an MLP) instead of torchvision's ToTensor layout [1, 28, 28].
-  bool flatten = false;
+  AG_ARG(bool, flatten) = false;
 };
 
 /// torchvision.datasets.FashionMNIST with transforms.ToTensor(): sample i is {image, label},
