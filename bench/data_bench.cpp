@@ -17,8 +17,8 @@ void BM_FashionMnistReadTrainingSet(benchmark::State& state) {
 BENCHMARK(BM_FashionMnistReadTrainingSet)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 void BM_FashionMnistLoaderEpoch(benchmark::State& state) {
-  ag::data::FashionMNIST train(ag::data::FashionMNIST::kDefaultRoot, true, {.flatten = true});
-  ag::data::DataLoader loader(train, {.batch_size = 64, .shuffle = true, .seed = 0, .num_workers = static_cast<int>(state.range(0))});
+  ag::data::FashionMNIST train(ag::data::FashionMNIST::kDefaultRoot, true, ag::data::MnistOptions().flatten(true));
+  ag::data::DataLoader loader(train, ag::data::DataLoaderOptions(64).shuffle(true).seed(0).num_workers(static_cast<int>(state.range(0))));
   for (auto _ : state) {
     int64_t samples = 0;
     for (auto& batch : loader) {

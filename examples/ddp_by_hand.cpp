@@ -15,9 +15,9 @@ int main(int argc, char** argv) {
   ag::manual_seed(0);                            // same initial weights on every rank
   ag::nn::Sequential model{ag::nn::Linear(784, 256), ag::nn::ReLU(), ag::nn::Linear(256, 10)};
   ag::optim::Adam opt(model->parameters(), ag::optim::AdamOptions(1e-3));
-  ag::data::FashionMNIST train(ag::data::FashionMNIST::kDefaultRoot, true, {.flatten = true});
+  ag::data::FashionMNIST train(ag::data::FashionMNIST::kDefaultRoot, true, ag::data::MnistOptions().flatten(true));
   auto sampler = std::make_shared<ag::data::DistributedSampler>(train.size(), comm->world_size(), comm->rank());
-  ag::data::DataLoader loader(train, {.batch_size = 64, .sampler = sampler});
+  ag::data::DataLoader loader(train, ag::data::DataLoaderOptions(64).sampler(sampler));
   for (int epoch = 0; epoch < 2; ++epoch) {
     sampler->set_epoch(epoch);  // a new order each epoch
     double total_loss = 0;

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   ag::Tensor y = (x.index({ag::Slice(), 0}) > 0).to(ag::kInt64) + (x.index({ag::Slice(), 1}) > 0).to(ag::kInt64);
   auto dataset = std::make_shared<ag::data::TensorDataset>(x, y);
   auto sampler = std::make_shared<ag::data::DistributedSampler>(dataset->size(), comm->world_size(), comm->rank(), true, 0);
-  ag::data::DataLoader loader(dataset, {.batch_size = 16, .sampler = sampler});
+  ag::data::DataLoader loader(dataset, ag::data::DataLoaderOptions(16).sampler(sampler));
   ag::nn::Sequential model{ag::nn::Linear(8, 32), ag::nn::ReLU(), ag::nn::Dropout(0.1), ag::nn::Linear(32, 3)};
   ag::optim::Adam opt(model->parameters(), ag::optim::AdamOptions(1e-2));
   ag::optim::CosineAnnealingLR sched(opt, epochs * loader.size());

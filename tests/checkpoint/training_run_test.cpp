@@ -29,7 +29,7 @@ struct Trainer {
     Tensor x = randn({50, 6});
     Tensor y = (x.index({Slice(), 0}) > 0).to(kInt64);
     dataset = std::make_shared<data::TensorDataset>(x, y);
-    loader = std::make_unique<data::DataLoader<>>(dataset, data::DataLoaderOptions{.batch_size = 8, .shuffle = true});
+    loader = std::make_unique<data::DataLoader<>>(dataset, data::DataLoaderOptions(8).shuffle(true));
     model = nn::Sequential(nn::Linear(6, 16), nn::ReLU(), nn::Dropout(0.3), nn::Linear(16, 2));
     opt = std::make_unique<optim::Adam>(model->parameters(), optim::AdamOptions(0.01));
     sched = std::make_unique<optim::CosineAnnealingLR>(*opt, 30);

@@ -8,8 +8,8 @@ using namespace ag;
 using namespace ag::data;
 
 TEST(DefaultCollate, StacksEachFieldAlongANewFirstDim) {
-  std::vector<Example> xs = {{tensor({1.f, 2.f}), tensor(0)}, {tensor({3.f, 4.f}), tensor(1)}, {tensor({5.f, 6.f}), tensor(2)}};
-  Example b = default_collate(xs);
+  std::vector<Example<>> xs = {{tensor({1.f, 2.f}), tensor(0)}, {tensor({3.f, 4.f}), tensor(1)}, {tensor({5.f, 6.f}), tensor(2)}};
+  Example<> b = default_collate(xs);
   ASSERT_EQ(b.size(), 2u);
   EXPECT_TRUE(b[0].equal(tensor({{1.f, 2.f}, {3.f, 4.f}, {5.f, 6.f}})));
   EXPECT_TRUE(b[1].equal(tensor({0, 1, 2})));
@@ -17,7 +17,7 @@ TEST(DefaultCollate, StacksEachFieldAlongANewFirstDim) {
 }
 
 TEST(DefaultCollate, ErrorsNameTheExampleAndShapes) {
-  std::vector<Example> ragged = {{tensor({1.f, 2.f})}, {tensor({3.f})}};
+  std::vector<Example<>> ragged = {{tensor({1.f, 2.f})}, {tensor({3.f})}};
   try {
     default_collate(ragged);
     FAIL();
@@ -28,9 +28,9 @@ TEST(DefaultCollate, ErrorsNameTheExampleAndShapes) {
     EXPECT_NE(m.find("[2]"), std::string::npos) << m;
     EXPECT_NE(m.find("pad_sequence"), std::string::npos) << m;
   }
-  std::vector<Example> fields = {{tensor(1), tensor(2)}, {tensor(1)}};
+  std::vector<Example<>> fields = {{tensor(1), tensor(2)}, {tensor(1)}};
   EXPECT_THROW(default_collate(fields), std::invalid_argument);
-  std::vector<Example> dtypes = {{tensor(1)}, {tensor(1.f)}};
+  std::vector<Example<>> dtypes = {{tensor(1)}, {tensor(1.f)}};
   EXPECT_THROW(default_collate(dtypes), std::invalid_argument);
   EXPECT_THROW(default_collate({}), std::invalid_argument);
 }

@@ -22,7 +22,7 @@ TensorDataset id_dataset(int64_t n) {
   return TensorDataset(arange(static_cast<double>(2 * n), dtype(kFloat32)).view({n, 2}), arange(static_cast<double>(n)));
 }
 
-std::vector<int64_t> ids(const Example& batch) {
+std::vector<int64_t> ids(const Example<>& batch) {
   const Tensor& t = batch[1];
   return std::vector<int64_t>(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
 }
@@ -55,8 +55,8 @@ std::vector<int64_t> range_ids(int64_t n) {
 
 TEST(DataLoader, BatchesInOrderWithLengthAndDropLast) {
   TensorDataset ds = id_dataset(10);
-  DataLoader loader(ds, {.batch_size = 4});
-  static_assert(std::is_same_v<decltype(loader), DataLoader<Example>>);
+  DataLoader loader(ds, DataLoaderOptions(4));
+  static_assert(std::is_same_v<decltype(loader), DataLoader<Example<>>>);
   EXPECT_EQ(loader.size(), 3);
   EXPECT_EQ(epoch_ids(loader), chunk(range_ids(10), 4));
   int count = 0;
@@ -69,7 +69,7 @@ TEST(DataLoader, BatchesInOrderWithLengthAndDropLast) {
     ++count;
   }
   EXPECT_EQ(count, 3);
-  DataLoader dropping(ds, {.batch_size = 4, .drop_last = true});
+  DataLoader dropping(ds, DataLoaderOptions(4).drop_last(true));
   EXPECT_EQ(dropping.size(), 2);
   EXPECT_EQ(epoch_ids(dropping), chunk(range_ids(10), 4, true));
   DataLoader ones(ds);  // PyTorch's default batch_size=1
@@ -80,7 +80,7 @@ TEST(DataLoader, BatchesInOrderWithLengthAndDropLast) {
 TEST(DataLoader, WithoutShuffleEachPassStillDrawsTheBaseSeed) {
   manual_seed(2024);
   Generator ref(2024);
-  DataLoader loader(id_dataset(6), {.batch_size = 4});
+  DataLoader loader(id_dataset(6), DataLoaderOptions(4));
   for (int epoch = 0; epoch < 3; ++epoch) {
     epoch_ids(loader);
     EXPECT_EQ(loader.base_seed(), static_cast<int64_t>(int64_draw(ref)));
@@ -91,7 +91,7 @@ TEST(DataLoader, WithoutShuffleEachPassStillDrawsTheBaseSeed) {
 TEST(DataLoader, ShuffleWithoutGeneratorFollowsPyTorch) {
   manual_seed(0);
   Generator ref(0);
-  DataLoader loader(id_dataset(23), {.batch_size = 5, .shuffle = true});
+  DataLoader loader(id_dataset(23), DataLoaderOptions(5).shuffle(true));
   for (int epoch = 0; epoch < 2; ++epoch) {
     std::vector<std::vector<int64_t>> got = epoch_ids(loader);
     int64_draw(ref);                     // _base_seed
@@ -105,8 +105,8 @@ TEST(DataLoader, ShuffleWithGeneratorUsesItForEverything) {
   manual_seed(1);
   const uint64_t global_before = Generator(1).random();
   auto g = std::make_shared<Generator>(99);
-  DataLoader loader(id_dataset(10), {.batch_size = 4, .shuffle = true, .generator = g});
-  DataLoader seeded(id_dataset(10), {.batch_size = 4, .shuffle = true, .seed = 99});
+  DataLoader loader(id_dataset(10), DataLoaderOptions(4).shuffle(true).generator(g));
+  DataLoader seeded(id_dataset(10), DataLoaderOptions(4).shuffle(true).seed(99));
   Generator ref(99);
   for (int epoch = 0; epoch < 3; ++epoch) {
     int64_draw(ref);
@@ -121,7 +121,7 @@ TEST(DataLoader, ShuffleWithGeneratorUsesItForEverything) {
 
 TEST(DataLoader, BreakingEarlySkipsTheTrailingDrawAsPyTorchDoes) {
   // 8 samples in batches of 4: the sampler is exhausted only when a third batch is asked for.
-  DataLoader loader(id_dataset(8), {.batch_size = 4, .shuffle = true, .seed = 5});
+  DataLoader loader(id_dataset(8), DataLoaderOptions(4).shuffle(true).seed(5));
   Generator ref(5);
   int seen = 0;
   for (auto& batch : loader) {
@@ -136,17 +136,17 @@ TEST(DataLoader, BreakingEarlySkipsTheTrailingDrawAsPyTorchDoes) {
 
 TEST(DataLoader, CustomCollateMayReturnAnyBatchType) {
   ListDataset ds({{tensor({1.f, 2.f, 3.f}), tensor(0)}, {tensor({4.f}), tensor(1)}, {tensor({5.f, 6.f}), tensor(0)}});
-  auto collate = [](std::vector<Example> examples) {
+  auto collate = [](std::vector<Example<>> examples) {
     std::vector<Tensor> seqs, labels;
     std::vector<int64_t> lengths;
-    for (Example& e : examples) {
+    for (Example<>& e : examples) {
       seqs.push_back(e[0]);
       labels.push_back(e[1]);
       lengths.push_back(e[0].size(0));
     }
     return std::tuple{pad_sequence(seqs, true), stack(labels), from_vector(lengths, {static_cast<int64_t>(lengths.size())})};
   };
-  DataLoader loader(ds, {.batch_size = 2}, collate);
+  DataLoader loader(ds, DataLoaderOptions(2), collate);
   static_assert(std::is_same_v<decltype(loader), DataLoader<std::tuple<Tensor, Tensor, Tensor>>>);
   std::vector<std::vector<int64_t>> lengths;
   for (auto& [inputs, labels, lens] : loader) {
@@ -161,10 +161,10 @@ TEST(DataLoader, CustomCollateMayReturnAnyBatchType) {
 
 TEST(DataLoader, OptionErrors) {
   TensorDataset ds = id_dataset(4);
-  EXPECT_THROW(DataLoader(ds, {.batch_size = 0}), std::invalid_argument);
-  EXPECT_THROW(DataLoader(ds, {.shuffle = true, .sampler = std::make_shared<SequentialSampler>(4)}), std::invalid_argument);
-  EXPECT_THROW(DataLoader(ds, {.generator = std::make_shared<Generator>(1), .seed = 1}), std::invalid_argument);
-  EXPECT_THROW(DataLoader(ds, {.num_workers = -1}), std::invalid_argument);
+  EXPECT_THROW(DataLoader(ds, DataLoaderOptions(0)), std::invalid_argument);
+  EXPECT_THROW(DataLoader(ds, DataLoaderOptions().shuffle(true).sampler(std::make_shared<SequentialSampler>(4))), std::invalid_argument);
+  EXPECT_THROW(DataLoader(ds, DataLoaderOptions().generator(std::make_shared<Generator>(1)).seed(1)), std::invalid_argument);
+  EXPECT_THROW(DataLoader(ds, DataLoaderOptions().num_workers(-1)), std::invalid_argument);
 }
 
 // ---- prefetching
@@ -177,7 +177,7 @@ class FlakyDataset : public Dataset {
   FlakyDataset(int64_t n, std::vector<int64_t> bad, std::chrono::microseconds delay = std::chrono::microseconds(0))
       : n_(n), bad_(std::move(bad)), delay_(delay) {}
   int64_t size() const override { return n_; }
-  Example get(int64_t i) const override {
+  Example<> get(int64_t i) const override {
     check_index(i, n_, "FlakyDataset");
     if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
     for (int64_t b : bad_)
@@ -198,7 +198,7 @@ TEST(DataLoaderPrefetch, SameBatchesAndRandomNumbersWithAndWithoutWorkers) {
   std::vector<uint32_t> after;
   for (int workers : {0, 1, 3}) {
     manual_seed(77);
-    DataLoader loader(id_dataset(103), {.batch_size = 8, .shuffle = true, .num_workers = workers, .prefetch_factor = 2});
+    DataLoader loader(id_dataset(103), DataLoaderOptions(8).shuffle(true).num_workers(workers).prefetch_factor(2));
     std::vector<std::vector<int64_t>> both = epoch_ids(loader);
     std::vector<std::vector<int64_t>> second = epoch_ids(loader);
     both.insert(both.end(), second.begin(), second.end());
@@ -214,11 +214,11 @@ TEST(DataLoaderPrefetch, SameBatchesAndRandomNumbersWithAndWithoutWorkers) {
 TEST(DataLoaderPrefetch, WorkersRunTheCollateFunction) {
   FlakyDataset ds(20, {}, std::chrono::microseconds(200));
   std::atomic<int> calls{0};
-  auto collate = [&calls](std::vector<Example> ex) {
+  auto collate = [&calls](std::vector<Example<>> ex) {
     ++calls;
     return default_collate(ex);
   };
-  DataLoader loader(ds, {.batch_size = 3, .num_workers = 2}, collate);
+  DataLoader loader(ds, DataLoaderOptions(3).num_workers(2), collate);
   std::vector<std::vector<int64_t>> got = epoch_ids(loader);
   EXPECT_EQ(got, chunk(range_ids(20), 3));
   EXPECT_EQ(calls.load(), 7);
@@ -227,7 +227,7 @@ TEST(DataLoaderPrefetch, WorkersRunTheCollateFunction) {
 TEST(DataLoaderPrefetch, ExceptionsReachTheConsumerAtTheFailingBatch) {
   for (int workers : {0, 2}) {
     FlakyDataset ds(12, {5});
-    DataLoader loader(ds, {.batch_size = 2, .num_workers = workers});
+    DataLoader loader(ds, DataLoaderOptions(2).num_workers(workers));
     std::vector<std::vector<int64_t>> got;
     auto it = loader.begin();
     std::string error;
@@ -244,21 +244,21 @@ TEST(DataLoaderPrefetch, ExceptionsReachTheConsumerAtTheFailingBatch) {
     EXPECT_EQ(got, (std::vector<std::vector<int64_t>>{{0, 1}, {2, 3}, {6, 7}, {8, 9}, {10, 11}})) << "workers=" << workers;
   }
   FlakyDataset first_bad(4, {0});
-  DataLoader failing(first_bad, {.batch_size = 2, .num_workers = 1});
+  DataLoader failing(first_bad, DataLoaderOptions(2).num_workers(1));
   EXPECT_THROW(failing.begin(), std::runtime_error);
 }
 
 TEST(DataLoaderPrefetch, DestroyingMidEpochJoinsTheWorkers) {
   FlakyDataset ds(400, {}, std::chrono::microseconds(300));
   {
-    DataLoader loader(ds, {.batch_size = 4, .num_workers = 3, .prefetch_factor = 4});
+    DataLoader loader(ds, DataLoaderOptions(4).num_workers(3).prefetch_factor(4));
     int seen = 0;
     for (auto& batch : loader) {
       (void)batch;
       if (++seen == 2) break;  // the iterator, and with it the threads, go here
     }
   }
-  auto loader = std::make_unique<DataLoader<Example>>(ds, DataLoaderOptions{.batch_size = 4, .num_workers = 2});
+  auto loader = std::make_unique<DataLoader<Example<>>>(ds, DataLoaderOptions(4).num_workers(2));
   auto it = loader->begin();
   loader.reset();  // the running pass keeps what it needs
   ++it;

@@ -23,7 +23,7 @@ TEST(TensorDataset, ZipsTensorsByFirstDimension) {
   Tensor y = arange(5.0) * 10;
   TensorDataset ds(x, y);
   ASSERT_EQ(ds.size(), 5);
-  Example ex = ds.get(2);
+  Example<> ex = ds.get(2);
   ASSERT_EQ(ex.size(), 2u);
   EXPECT_TRUE(ex[0].equal(tensor({6.f, 7.f, 8.f})));
   EXPECT_EQ(ex[1].item<int64_t>(), 20);
@@ -38,10 +38,10 @@ TEST(TensorDataset, GetBatchGathersRowsLikeCollatingSamples) {
   Tensor y = arange(7.0);
   TensorDataset ds(x, y);
   const std::vector<int64_t> idx = {6, 0, 3, 3};
-  Example fast = ds.get_batch(idx);
-  std::vector<Example> samples;
+  Example<> fast = ds.get_batch(idx);
+  std::vector<Example<>> samples;
   for (int64_t i : idx) samples.push_back(ds.get(i));
-  Example slow = default_collate(samples);
+  Example<> slow = default_collate(samples);
   ASSERT_EQ(fast.size(), 2u);
   EXPECT_TRUE(fast[0].equal(slow[0]));
   EXPECT_TRUE(fast[1].equal(slow[1]));
@@ -82,7 +82,7 @@ TEST(Subset, MapsIndicesAndKeepsTheFastBatchPath) {
   EXPECT_EQ(sub.get(0)[1].item<int64_t>(), 5);
   EXPECT_EQ(sub.get(2)[1].item<int64_t>(), 3);
   const std::vector<int64_t> idx = {2, 0};
-  Example b = sub.get_batch(idx);
+  Example<> b = sub.get_batch(idx);
   EXPECT_TRUE(b[1].equal(tensor({3, 5})));
   EXPECT_THROW(sub.get(3), std::out_of_range);
   EXPECT_THROW(Subset(base, {0, 6}), std::out_of_range);

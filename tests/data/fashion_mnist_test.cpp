@@ -24,7 +24,7 @@ TEST(FashionMNIST, TrainingSetMatchesTheFiles) {
   REQUIRE_FASHION_MNIST();
   FashionMNIST train;  // /usr/share/datasets/fashion-mnist, installed by scripts/setup.sh
   ASSERT_EQ(train.size(), 60000);
-  Example first = train.get(0);
+  Example<> first = train.get(0);
   EXPECT_EQ(first[0].sizes(), (Dims{1, 28, 28}));
   EXPECT_EQ(first[0].dtype(), kFloat32);
   EXPECT_EQ(first[1].dim(), 0);
@@ -38,7 +38,7 @@ TEST(FashionMNIST, TrainingSetMatchesTheFiles) {
   EXPECT_EQ(flat.index({95}).item<float>(), 0.0f);
   EXPECT_NEAR((flat * 255.0).sum().item<double>(), 76247.0, 0.05);
   EXPECT_LE(flat.max().item<float>(), 1.0f);
-  FashionMNIST test(FashionMNIST::kDefaultRoot, /*train=*/false, {.flatten = true});
+  FashionMNIST test(FashionMNIST::kDefaultRoot, /*train=*/false, MnistOptions().flatten(true));
   ASSERT_EQ(test.size(), 10000);
   EXPECT_EQ(test.get(0)[0].sizes(), (Dims{784}));
   EXPECT_EQ(test.get(1)[1].item<int64_t>(), 2);
@@ -47,12 +47,12 @@ TEST(FashionMNIST, TrainingSetMatchesTheFiles) {
 
 TEST(FashionMNIST, BatchPathEqualsCollatedSamples) {
   REQUIRE_FASHION_MNIST();
-  FashionMNIST train(FashionMNIST::kDefaultRoot, true, {.flatten = true});
+  FashionMNIST train(FashionMNIST::kDefaultRoot, true, MnistOptions().flatten(true));
   const std::vector<int64_t> idx = {59999, 0, 123, 0};
-  Example fast = train.get_batch(idx);
-  std::vector<Example> samples;
+  Example<> fast = train.get_batch(idx);
+  std::vector<Example<>> samples;
   for (int64_t i : idx) samples.push_back(train.get(i));
-  Example slow = default_collate(samples);
+  Example<> slow = default_collate(samples);
   EXPECT_EQ(fast[0].sizes(), (Dims{4, 784}));
   EXPECT_TRUE(fast[0].equal(slow[0]));
   EXPECT_TRUE(fast[1].equal(slow[1]));
@@ -63,8 +63,8 @@ TEST(FashionMNIST, BatchPathEqualsCollatedSamples) {
 
 TEST(FashionMNIST, LoaderUsesTheBatchPath) {
   REQUIRE_FASHION_MNIST();
-  FashionMNIST test(FashionMNIST::kDefaultRoot, false, {.flatten = true});
-  DataLoader loader(test, {.batch_size = 64, .shuffle = true, .seed = 0});
+  FashionMNIST test(FashionMNIST::kDefaultRoot, false, MnistOptions().flatten(true));
+  DataLoader loader(test, DataLoaderOptions(64).shuffle(true).seed(0));
   EXPECT_EQ(loader.size(), 157);
   int64_t samples = 0;
   for (auto& batch : loader) {
@@ -104,7 +104,7 @@ TEST(FashionMNIST, SyntheticFilesAndTheirValidation) {
   FashionMNIST ds = FashionMNIST::from_files(dir.file("images"), dir.file("labels"));
   ASSERT_EQ(ds.size(), 3);
   EXPECT_EQ(ds.height(), 2);
-  Example ex = ds.get(1);
+  Example<> ex = ds.get(1);
   EXPECT_TRUE(ex[0].equal(tensor({{{4.f / 255, 1.f}, {6.f / 255, 7.f / 255}}})));
   EXPECT_EQ(ex[1].item<int64_t>(), 9);
   auto expect_error = [&](const std::string& labels, const std::string& fragment) {

@@ -15,11 +15,11 @@ using Batches = std::vector<std::vector<int64_t>>;
 
 TensorDataset id_dataset(int64_t n) { return TensorDataset(arange(static_cast<double>(n))); }
 
-std::vector<int64_t> ids(const Example& b) {
+std::vector<int64_t> ids(const Example<>& b) {
   return std::vector<int64_t>(b[0].data_ptr<int64_t>(), b[0].data_ptr<int64_t>() + b[0].numel());
 }
 
-Batches epoch(DataLoader<Example>& loader) {
+Batches epoch(DataLoader<Example<>>& loader) {
   Batches out;
   for (auto& b : loader) out.push_back(ids(b));
   return out;
@@ -32,7 +32,7 @@ struct SavedPosition {
 
 // Runs one epoch, checkpointing after `k` batches (loader position + global generator, as a
 // training checkpoint would); returns the batches after the checkpoint, then one more epoch.
-std::pair<Batches, Batches> run_with_checkpoint(DataLoader<Example>& loader, int64_t k, SavedPosition* ckpt) {
+std::pair<Batches, Batches> run_with_checkpoint(DataLoader<Example<>>& loader, int64_t k, SavedPosition* ckpt) {
   Batches rest;
   int64_t seen = 0;
   for (auto& b : loader) {
@@ -68,12 +68,12 @@ void expect_resume_matches(const DataLoaderOptions& options, int64_t n, int64_t 
 
 TEST(LoaderResume, MidEpochGivesTheRemainingBatches) {
   const std::vector<std::pair<std::string, DataLoaderOptions>> configs = {
-      {"shuffle", {.batch_size = 4, .shuffle = true}},
-      {"shuffle+seed", {.batch_size = 4, .shuffle = true, .seed = 8}},
-      {"shuffle+drop_last", {.batch_size = 4, .shuffle = true, .drop_last = true}},
-      {"shuffle+workers", {.batch_size = 3, .shuffle = true, .num_workers = 2}},
-      {"sequential", {.batch_size = 5}},
-      {"seeded sampler", {.batch_size = 4, .sampler = std::make_shared<RandomSampler>(RandomSampler::with_seed(23, 4))}},
+      {"shuffle", DataLoaderOptions(4).shuffle(true)},
+      {"shuffle+seed", DataLoaderOptions(4).shuffle(true).seed(8)},
+      {"shuffle+drop_last", DataLoaderOptions(4).shuffle(true).drop_last(true)},
+      {"shuffle+workers", DataLoaderOptions(3).shuffle(true).num_workers(2)},
+      {"sequential", DataLoaderOptions(5)},
+      {"seeded sampler", DataLoaderOptions(4).sampler(std::make_shared<RandomSampler>(RandomSampler::with_seed(23, 4)))},
   };
   for (const auto& [name, options] : configs)
     for (int64_t k : {1, 3, 4}) expect_resume_matches(options, 23, k, name + " k=" + std::to_string(k));
@@ -81,7 +81,7 @@ TEST(LoaderResume, MidEpochGivesTheRemainingBatches) {
 
 TEST(LoaderResume, ResumedRunMatchesTheGlobalStreamOfAnUninterruptedRun) {
   // After the resumed epoch and one more, the global generator is where the reference run left it.
-  const DataLoaderOptions options{.batch_size = 4, .shuffle = true};
+  const auto options = DataLoaderOptions(4).shuffle(true);
   manual_seed(3);
   DataLoader reference(id_dataset(17), options);
   SavedPosition ckpt;
@@ -99,7 +99,7 @@ TEST(LoaderResume, ResumedRunMatchesTheGlobalStreamOfAnUninterruptedRun) {
 
 TEST(LoaderResume, BetweenEpochsAfterTheLastBatch) {
   // A checkpoint taken inside the loop body of the last batch: the next epoch must match.
-  const DataLoaderOptions options{.batch_size = 4, .shuffle = true, .seed = 21};
+  const auto options = DataLoaderOptions(4).shuffle(true).seed(21);
   DataLoader reference(id_dataset(12), options);
   SavedPosition ckpt;
   int64_t seen = 0;
@@ -117,9 +117,9 @@ TEST(LoaderResume, BetweenEpochsAfterTheLastBatch) {
 }
 
 TEST(LoaderResume, PositionMismatchesAreRejected) {
-  DataLoader seeded(id_dataset(10), {.batch_size = 2, .shuffle = true, .seed = 1});
-  DataLoader plain(id_dataset(10), {.batch_size = 2, .shuffle = true});
-  DataLoader bigger(id_dataset(11), {.batch_size = 2, .shuffle = true});
+  DataLoader seeded(id_dataset(10), DataLoaderOptions(2).shuffle(true).seed(1));
+  DataLoader plain(id_dataset(10), DataLoaderOptions(2).shuffle(true));
+  DataLoader bigger(id_dataset(11), DataLoaderOptions(2).shuffle(true));
   for (auto& b : plain) {
     (void)b;
     break;
@@ -135,7 +135,7 @@ TEST(LoaderResume, DistributedLoaderReshardsToAnotherWorldSize) {
   LoaderPosition saved;
   for (int64_t r = 0; r < 4; ++r) {
     auto sampler = std::make_shared<DistributedSampler>(n, 4, r);
-    DataLoader loader(id_dataset(n), {.batch_size = batch, .sampler = sampler});
+    DataLoader loader(id_dataset(n), DataLoaderOptions(batch).sampler(sampler));
     loader.set_epoch(5);
     int64_t seen = 0;
     for (auto& b : loader) {
@@ -151,7 +151,7 @@ TEST(LoaderResume, DistributedLoaderReshardsToAnotherWorldSize) {
   std::vector<int64_t> batches_per_rank;
   for (int64_t r = 0; r < 3; ++r) {
     auto sampler = std::make_shared<DistributedSampler>(n, 3, r);
-    DataLoader loader(id_dataset(n), {.batch_size = batch, .sampler = sampler});
+    DataLoader loader(id_dataset(n), DataLoaderOptions(batch).sampler(sampler));
     loader.load_position(saved);
     int64_t nb = 0;
     for (auto& b : loader) {

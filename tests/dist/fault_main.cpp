@@ -25,7 +25,7 @@ ag::data::DataLoader<> uneven_loader(int rank) {
   auto all = std::make_shared<ag::data::TensorDataset>(std::vector<ag::Tensor>{ag::randn({n0 + n1, 16})});
   std::vector<int64_t> mine;
   for (int64_t i = rank == 0 ? 0 : n0, end = rank == 0 ? n0 : n0 + n1; i < end; ++i) mine.push_back(i);
-  return ag::data::DataLoader<>(std::make_shared<ag::data::Subset>(all, mine), {.batch_size = 16});
+  return ag::data::DataLoader<>(std::make_shared<ag::data::Subset>(all, mine), ag::data::DataLoaderOptions(16));
 }
 
 void train_step(ag::dist::Communicator& comm, const ag::Tensor& x, ag::Tensor& w, int64_t step) {
@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
       int64_t step = 0;
       for (auto& batch : loader) {
         if (step == steps) break;
-        train_step(*comm, batch.fields.at(0), w, step++);
+        train_step(*comm, batch.data, w, step++);
       }
       comm->barrier();
       std::printf("rank %d ran %lld steps\n", comm->rank(), static_cast<long long>(step));

@@ -58,7 +58,7 @@ Tensor masked_mse(const Tensor& outputs, const Tensor& labels, const Tensor& len
 data::ListDataset make_sequences(int64_t count) {
   Generator g(7);
   Tensor w_true = tensor({{0.5f}, {-1.0f}, {2.0f}});
-  std::vector<data::Example> examples;
+  std::vector<data::Example<>> examples;
   for (int64_t i = 0; i < count; ++i) {
     const int64_t length = 1 + static_cast<int64_t>(g.random() % 8);
     Tensor x = randn({length, kFeatures}, {}, &g);
@@ -71,10 +71,10 @@ data::ListDataset make_sequences(int64_t count) {
 using Batch = std::tuple<Tensor, Tensor, Tensor>;
 
 // collate_fn: one parameter, the list of examples; pads inputs and labels, records lengths.
-Batch collate_fn(std::vector<data::Example> examples, double padding_value = 0.0) {
+Batch collate_fn(std::vector<data::Example<>> examples, double padding_value = 0.0) {
   std::vector<Tensor> inputs, labels;
   std::vector<int64_t> lengths;
-  for (const data::Example& e : examples) {
+  for (const data::Example<>& e : examples) {
     inputs.push_back(e[0]);
     labels.push_back(e[1]);
     lengths.push_back(e[0].size(0));
@@ -105,8 +105,8 @@ TEST(SeedDataLoader, TrainEpochOverPaddedSequencesLearns) {
   data::ListDataset sequences = make_sequences(64);
   const int64_t batch_size = 8;
   const bool shuffle = true;
-  data::DataLoader loader(sequences, {.batch_size = batch_size, .shuffle = shuffle},
-                          [](std::vector<data::Example> ex) { return collate_fn(std::move(ex)); });
+  data::DataLoader loader(sequences, data::DataLoaderOptions(batch_size).shuffle(shuffle),
+                          [](std::vector<data::Example<>> ex) { return collate_fn(std::move(ex)); });
   SequenceRegressor model;
   PlainSGD optimizer{model.parameters(), 0.03};
   std::vector<double> losses;
@@ -122,7 +122,7 @@ TEST(SeedDataLoader, TrainEpochOverPaddedSequencesLearns) {
 
 TEST(SeedDataLoader, TheLossIgnoresPadding) {
   data::ListDataset sequences = make_sequences(6);
-  std::vector<data::Example> batch;
+  std::vector<data::Example<>> batch;
   for (int64_t i = 0; i < sequences.size(); ++i) batch.push_back(sequences.get(i));
   auto [x0, y0, len0] = collate_fn(batch, 0.0);
   auto [x1, y1, len1] = collate_fn(batch, 100.0);

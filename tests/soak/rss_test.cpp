@@ -30,7 +30,7 @@ TEST(Soak, TrainingKeepsAFlatResidentSet) {
   ag::Tensor x = ag::randn({2048, 32});
   ag::Tensor y = ag::randint(0, 10, {2048});
   auto data = std::make_shared<ag::data::TensorDataset>(std::vector<ag::Tensor>{x, y});
-  ag::data::DataLoader loader(data, {.batch_size = 32, .shuffle = true});
+  ag::data::DataLoader loader(data, ag::data::DataLoaderOptions(32).shuffle(true));
   ag::optim::AdamW opt(model->parameters(), ag::optim::AdamWOptions(1e-3));
   ag::optim::CosineAnnealingLR sched(opt, steps);
 

@@ -23,16 +23,16 @@ class Shaped : public data::Dataset {
   Shaped(data::DatasetRef inner, std::vector<int64_t> shape, bool autoencoder)
       : inner_(std::move(inner)), shape_(std::move(shape)), autoencoder_(autoencoder) {}
   int64_t size() const override { return inner_->size(); }
-  data::Example get(int64_t i) const override { return fix(inner_->get(i), false); }
-  data::Example get_batch(std::span<const int64_t> idx) const override { return fix(inner_->get_batch(idx), true); }
+  data::Example<> get(int64_t i) const override { return fix(inner_->get(i), false); }
+  data::Example<> get_batch(std::span<const int64_t> idx) const override { return fix(inner_->get_batch(idx), true); }
 
  private:
-  data::Example fix(data::Example e, bool batched) const {
+  data::Example<> fix(data::Example<> e, bool batched) const {
     Dims shape(shape_.begin(), shape_.end());
     if (batched) shape.insert(0, -1);
-    Tensor x = e.fields.at(0).reshape(shape);
-    if (autoencoder_) return data::Example{{x, x}};
-    e.fields[0] = x;
+    Tensor x = e.data.reshape(shape);
+    if (autoencoder_) return data::Example<>{x, x};
+    e.data = x;
     return e;
   }
   data::DatasetRef inner_;
@@ -48,9 +48,9 @@ int64_t numel(const std::vector<int64_t>& s) {
 
 // The first example of `set` (from `name`) has features and a label, and as many features as the model's input.
 void check_examples(const std::string& spec, const std::string& name, const data::Dataset& set, const std::vector<int64_t>& input_shape) {
-  data::Example e = set.get(0);
-  if (e.fields.size() < 2) throw std::runtime_error("--data " + spec + ": " + name + ": examples need features and a label");
-  const Tensor& x = e.fields[0];
+  data::Example<> e = set.get(0);
+  if (e.size() < 2) throw std::runtime_error("--data " + spec + ": " + name + ": examples need features and a label");
+  const Tensor& x = e.data;
   if (x.numel() != numel(input_shape))
     throw std::runtime_error("--data " + spec + ": " + name + ": examples have " + std::to_string(x.numel()) + " features (shape " +
                              to_string(x.sizes()) + ") but the model takes " + std::to_string(numel(input_shape)) + " (shape " +
@@ -82,7 +82,7 @@ DataSource idx_folder(const std::string& dir, bool debian_default, int64_t class
   auto open = [&](const char* prefix) {
     const std::string labels = find_file(dir, std::string(prefix) + "-labels-idx1-ubyte");
     auto set = std::make_shared<data::FashionMNIST>(
-        data::FashionMNIST::from_files(find_file(dir, std::string(prefix) + "-images-idx3-ubyte"), labels, {.flatten = true}));
+        data::FashionMNIST::from_files(find_file(dir, std::string(prefix) + "-images-idx3-ubyte"), labels, data::MnistOptions().flatten(true)));
     if (set->size() > 0) {
       const auto* l = set->labels();
       const auto [lo, hi] = std::minmax_element(l, l + set->size());

@@ -119,7 +119,7 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
   dist::require_same_settings(r.comm, r.identity);
 
   r.sampler = std::make_shared<data::DistributedSampler>(r.data->train->size(), r.world, r.rank, !o.no_shuffle, o.seed);
-  r.loader = std::make_unique<data::DataLoader<>>(r.data->train, data::DataLoaderOptions{.batch_size = o.batch_size, .sampler = r.sampler, .seed = o.seed});
+  r.loader = std::make_unique<data::DataLoader<>>(r.data->train, data::DataLoaderOptions(o.batch_size).sampler(r.sampler).seed(o.seed));
   r.optimizer = optimizers().build(o.optimizer, r.info.module->named_parameters(), o);
   // The schedule spans every epoch; --max-steps only stops early, so a run cut short and
   // resumed follows the same learning rates as one that was not.

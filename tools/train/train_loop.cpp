@@ -63,7 +63,7 @@ double evaluate(nn::Module& model, const data::DatasetRef& test, dist::Communica
   model.eval();
   std::vector<int64_t> mine;
   for (int64_t i = comm.rank(); i < test->size(); i += comm.world_size()) mine.push_back(i);
-  data::DataLoader<> loader(std::make_shared<data::Subset>(test, mine), {.batch_size = 1000});
+  data::DataLoader<> loader(std::make_shared<data::Subset>(test, mine), data::DataLoaderOptions(1000));
   double good = 0, count = 0;
   for (auto& batch : loader) {
     auto [x, y] = batch.unpack<2>();
@@ -146,7 +146,7 @@ struct StepResult {
   bool stop;     // a rank was signalled: stop after this step, alike on every rank
 };
 
-StepResult train_step(Run& r, const data::Example& batch) {
+StepResult train_step(Run& r, const data::Example<>& batch) {
   auto [x, y] = batch.unpack<2>();
   r.comm.set_step(r.state->step);
   r.optimizer->zero_grad();
@@ -205,8 +205,8 @@ EpochResult train_epoch(Run& r, int64_t& samples) {
     StepResult s = train_step(r, batch);
     e.last_loss = s.loss;
     if (!s.skipped) loss_sum += s.loss, ++loss_n;
-    epoch_samples += batch.fields[0].size(0) * r.world;
-    samples += batch.fields[0].size(0) * r.world;
+    epoch_samples += batch.data.size(0) * r.world;
+    samples += batch.data.size(0) * r.world;
     double secs = std::chrono::duration<double>(Clock::now() - t_epoch).count();
     e.samples_per_s = secs > 0 ? static_cast<double>(epoch_samples) / secs : 0;
     double lr = r.optimizer->param_groups()[0].lr();

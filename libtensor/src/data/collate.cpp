@@ -6,7 +6,7 @@
 
 namespace ag::data {
 
-Example default_collate(const std::vector<Example>& examples) {
+Example<> default_collate(const std::vector<Example<>>& examples) {
   if (examples.empty()) throw std::invalid_argument("default_collate: the batch has no examples");
   const size_t nfields = examples[0].size();
   for (size_t e = 1; e < examples.size(); ++e)
@@ -14,13 +14,13 @@ Example default_collate(const std::vector<Example>& examples) {
       throw std::invalid_argument("default_collate: each example in the batch should have the same number of fields; example 0 has " +
                                   std::to_string(nfields) + ", example " + std::to_string(e) + " has " +
                                   std::to_string(examples[e].size()));
-  Example batch;
-  batch.fields.reserve(nfields);
+  std::vector<Tensor> fields;
+  fields.reserve(nfields);
   TensorList column(examples.size());
   for (size_t f = 0; f < nfields; ++f) {
-    const Tensor& first = examples[0].fields[f];
+    const Tensor& first = examples[0][f];
     for (size_t e = 0; e < examples.size(); ++e) {
-      const Tensor& t = examples[e].fields[f];
+      const Tensor& t = examples[e][f];
       if (!t.defined())
         throw std::invalid_argument("default_collate: field " + std::to_string(f) + " of example " + std::to_string(e) + " is undefined");
       if (t.sizes() != first.sizes() || t.dtype() != first.dtype())
@@ -30,9 +30,9 @@ Example default_collate(const std::vector<Example>& examples) {
                                     "; variable-length samples need a collate_fn (e.g. one using pad_sequence)");
       column[e] = t;
     }
-    batch.fields.push_back(stack(column, 0));
+    fields.push_back(stack(column, 0));
   }
-  return batch;
+  return Example<>(std::move(fields));
 }
 
 Tensor pad_sequence(const std::vector<Tensor>& sequences, bool batch_first, double padding_value) {

@@ -10,26 +10,26 @@ namespace ag::data::detail {
 namespace {
 
 std::shared_ptr<Generator> loader_generator(const DataLoaderOptions& o) {
-  if (o.generator && o.seed) throw std::invalid_argument("DataLoader: give either generator or seed, not both");
-  if (o.generator) return o.generator;
-  if (o.seed) return std::make_shared<Generator>(*o.seed);
+  if (o.generator() && o.seed()) throw std::invalid_argument("DataLoader: give either generator or seed, not both");
+  if (o.generator()) return o.generator();
+  if (o.seed()) return std::make_shared<Generator>(*o.seed());
   return nullptr;
 }
 
-std::shared_ptr<Sampler> loader_sampler(const DatasetRef& dataset, const DataLoaderOptions& o, const std::shared_ptr<Generator>& g) {
-  if (o.sampler) {
-    if (o.shuffle) throw std::invalid_argument("DataLoader: sampler option is mutually exclusive with shuffle");
-    return o.sampler;
+std::shared_ptr<Sampler> loader_sampler(int64_t dataset_size, const DataLoaderOptions& o, const std::shared_ptr<Generator>& g) {
+  if (o.sampler()) {
+    if (o.shuffle()) throw std::invalid_argument("DataLoader: sampler option is mutually exclusive with shuffle");
+    return o.sampler();
   }
-  if (o.shuffle) return std::make_shared<RandomSampler>(dataset->size(), g);
-  return std::make_shared<SequentialSampler>(dataset->size());
+  if (o.shuffle()) return std::make_shared<RandomSampler>(dataset_size, g);
+  return std::make_shared<SequentialSampler>(dataset_size);
 }
 
 const DataLoaderOptions& checked(const DataLoaderOptions& o) {
-  if (o.num_workers < 0)
+  if (o.num_workers() < 0)
     throw std::invalid_argument("DataLoader: num_workers option should be non-negative; use num_workers=0 to disable background threads");
-  if (o.prefetch_factor < 1)
-    throw std::invalid_argument("DataLoader: prefetch_factor should be at least 1, got " + std::to_string(o.prefetch_factor));
+  if (o.prefetch_factor() < 1)
+    throw std::invalid_argument("DataLoader: prefetch_factor should be at least 1, got " + std::to_string(o.prefetch_factor()));
   return o;
 }
 
@@ -39,7 +39,19 @@ LoaderCore::LoaderCore(DatasetRef dataset, DataLoaderOptions options)
     : dataset_(std::move(dataset)),
       options_(checked(options)),
       generator_(loader_generator(options_)),
-      batch_sampler_(loader_sampler(dataset_, options_, generator_), options_.batch_size, options_.drop_last) {}
+      batch_sampler_(loader_sampler((*dataset_)->size(), options_, generator_), options_.batch_size(), options_.drop_last()) {}
+
+LoaderCore::LoaderCore(int64_t dataset_size, DataLoaderOptions options)
+    : options_(checked(options)),
+      generator_(loader_generator(options_)),
+      batch_sampler_(loader_sampler(dataset_size, options_, generator_), options_.batch_size(), options_.drop_last()) {}
+
+const DatasetRef& LoaderCore::dataset() const {
+  if (!dataset_)
+    throw std::logic_error("DataLoader::dataset: this loader reads a libtorch-style dataset (make_data_loader), "
+                           "which is not an ag::data::Dataset");
+  return *dataset_;
+}
 
 std::shared_ptr<Pass> LoaderCore::begin_pass() {
   auto pass = std::make_shared<Pass>();

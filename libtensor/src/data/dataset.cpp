@@ -17,14 +17,14 @@ void check_index(int64_t index, int64_t size, const char* what) {
                             " is out of range for a dataset of " + std::to_string(size) + " samples");
 }
 
-Example Dataset::get_batch(std::span<const int64_t> indices) const {
-  std::vector<Example> examples;
+Example<> Dataset::get_batch(std::span<const int64_t> indices) const {
+  std::vector<Example<>> examples;
   examples.reserve(indices.size());
   for (int64_t i : indices) examples.push_back(get(i));
   return default_collate(examples);
 }
 
-Example ListDataset::get(int64_t index) const {
+Example<> ListDataset::get(int64_t index) const {
   check_index(index, size(), "ListDataset");
   return (*examples_)[static_cast<size_t>(index)];
 }
@@ -66,20 +66,20 @@ TensorDataset::TensorDataset(std::vector<Tensor> tensors) : tensors_(std::move(t
   size_ = tensors_[0].size(0);
 }
 
-Example TensorDataset::get(int64_t index) const {
+Example<> TensorDataset::get(int64_t index) const {
   check_index(index, size_, "TensorDataset");
-  Example ex;
-  ex.fields.reserve(tensors_.size());
-  for (const Tensor& t : tensors_) ex.fields.push_back(t.select(0, index));
-  return ex;
+  std::vector<Tensor> fields;
+  fields.reserve(tensors_.size());
+  for (const Tensor& t : tensors_) fields.push_back(t.select(0, index));
+  return Example<>(std::move(fields));
 }
 
-Example TensorDataset::get_batch(std::span<const int64_t> indices) const {
+Example<> TensorDataset::get_batch(std::span<const int64_t> indices) const {
   for (int64_t i : indices) check_index(i, size_, "TensorDataset");
-  Example batch;
-  batch.fields.reserve(tensors_.size());
-  for (const Tensor& t : tensors_) batch.fields.push_back(detail::gather_rows(t, indices));
-  return batch;
+  std::vector<Tensor> fields;
+  fields.reserve(tensors_.size());
+  for (const Tensor& t : tensors_) fields.push_back(detail::gather_rows(t, indices));
+  return Example<>(std::move(fields));
 }
 
 TensorDataset npy_dataset(const std::vector<std::string>& paths) {

@@ -18,12 +18,12 @@ Subset::Subset(DatasetRef dataset, std::vector<int64_t> indices) : dataset_(std:
   indices_ = std::make_shared<const std::vector<int64_t>>(std::move(indices));
 }
 
-Example Subset::get(int64_t index) const {
+Example<> Subset::get(int64_t index) const {
   check_index(index, size(), "Subset");
   return dataset_->get((*indices_)[static_cast<size_t>(index)]);
 }
 
-Example Subset::get_batch(std::span<const int64_t> indices) const {
+Example<> Subset::get_batch(std::span<const int64_t> indices) const {
   std::vector<int64_t> mapped(indices.size());
   for (size_t k = 0; k < indices.size(); ++k) {
     check_index(indices[k], size(), "Subset");
@@ -80,7 +80,7 @@ ConcatDataset::ConcatDataset(std::vector<DatasetRef> datasets) : datasets_(std::
   }
 }
 
-Example ConcatDataset::get(int64_t index) const {
+Example<> ConcatDataset::get(int64_t index) const {
   check_index(index, size(), "ConcatDataset");
   // bisect_right: the first dataset whose cumulative size exceeds the index.
   auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), index);

@@ -10,7 +10,7 @@ namespace ag::data {
 /// example) along a new dim 0. All examples must have the same number of fields, and each
 /// field the same shape and dtype in every example; the error names the example, the field
 /// and both shapes (variable-length data needs a collate_fn, e.g. one using pad_sequence).
-Example default_collate(const std::vector<Example>& examples);
+Example<> default_collate(const std::vector<Example<>>& examples);
 
 /// torch.nn.utils.rnn.pad_sequence: stacks sequences of shapes [L_i, *] into [T, B, *]
 /// (or [B, T, *] with batch_first), T = max L_i, filling the tail of shorter ones with

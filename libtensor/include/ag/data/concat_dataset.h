@@ -12,7 +12,7 @@ class ConcatDataset : public Dataset {
  public:
   explicit ConcatDataset(std::vector<DatasetRef> datasets);
   int64_t size() const override { return cumulative_.empty() ? 0 : cumulative_.back(); }
-  Example get(int64_t index) const override;
+  Example<> get(int64_t index) const override;
   /// Cumulative sizes, PyTorch's cumulative_sizes: entry k is the total of datasets 0..k.
   const std::vector<int64_t>& cumulative_sizes() const { return cumulative_; }
 

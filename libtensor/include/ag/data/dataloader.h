@@ -1,10 +1,10 @@
 // ag::data::DataLoader: batches from a dataset, iterated with a range-for, with PyTorch's
 // options, RNG consumption, optional background prefetching and a resumable position.
 //
-//   ag::data::DataLoader loader(dataset, {.batch_size = 64, .shuffle = true});
+//   ag::data::DataLoader loader(dataset, ag::data::DataLoaderOptions(64).shuffle(true));
 //   for (auto& batch : loader) { auto [x, y] = batch.unpack<2>(); ... }
 //
-//   ag::data::DataLoader padded(data, {.batch_size = 4}, collate_fn);  // any batch type
+//   ag::data::DataLoader padded(data, ag::data::DataLoaderOptions(4), collate_fn);  // any batch type
 //   for (auto& [inputs, labels, lengths] : padded) { ... }
 #pragma once
 #include <concepts>
@@ -21,34 +21,47 @@
 #include "ag/data/collate.h"
 #include "ag/data/dataset.h"
 #include "ag/data/prefetcher.h"
+#include "ag/arg.h"
 #include "ag/data/sampler.h"
 #include "ag/generator.h"
 
 namespace ag::data {
 
-/// DataLoader's options, PyTorch's names and defaults; use designated initializers:
-/// `{.batch_size = 64, .shuffle = true, .drop_last = true}`.
-struct DataLoaderOptions {
+/// DataLoader's options, with PyTorch's names and defaults, written as libtorch writes them:
+/// `DataLoaderOptions(64).shuffle(true).drop_last(true)` or `DataLoaderOptions().batch_size(64)`;
+/// each option is read back with its getter (`o.batch_size()`).
+class DataLoaderOptions {
+ public:
+  DataLoaderOptions() = default;
+  /// Implicit, as in libtorch, so `make_data_loader(dataset, 64)` reads as a batch size.
+  DataLoaderOptions(int64_t batch_size) : batch_size_(batch_size) {}  // NOLINT
+
   /// Samples per batch.
-  int64_t batch_size = 1;
+  AG_ARG(int64_t, batch_size) = 1;
   /// Reshuffle at every pass (a RandomSampler over the dataset). Excludes `sampler`.
-  bool shuffle = false;
+  AG_ARG(bool, shuffle) = false;
   /// Drop the last batch when it would be shorter than batch_size.
-  bool drop_last = false;
+  AG_ARG(bool, drop_last) = false;
   /// Where indices come from (e.g. a DistributedSampler); the loader groups them into batches.
-  std::shared_ptr<Sampler> sampler = nullptr;
+  AG_ARG(std::shared_ptr<Sampler>, sampler) = nullptr;
   /// PyTorch's generator=: draws each pass's _base_seed and, with shuffle, the permutation.
-  std::shared_ptr<Generator> generator = nullptr;
+  AG_ARG(std::shared_ptr<Generator>, generator) = nullptr;
   /// Shorthand for generator = a Generator seeded with `seed` that the loader owns (Python's
   /// generator=torch.Generator().manual_seed(seed)). Excludes `generator`.
-  std::optional<uint64_t> seed = std::nullopt;
+  AG_ARG(std::optional<uint64_t>, seed) = std::nullopt;
   /// Background threads assembling upcoming batches while the current one is used; 0 builds
   /// each batch on the consumer's thread when it is asked for. The order of batches and the
   /// random numbers drawn do not depend on it. Datasets and collate functions then run on
-  /// these threads (see Dataset).
-  int num_workers = 0;
+  /// these threads (see Dataset). `workers` (libtorch's name) is the same setting.
+  AG_ARG(int, num_workers) = 0;
   /// Batches each worker may have in flight ahead of the consumer.
-  int prefetch_factor = 2;
+  AG_ARG(int, prefetch_factor) = 2;
+
+ public:
+  /// libtorch's name for num_workers: one setting, two spellings.
+  auto& workers(int n) & { return num_workers(n); }
+  DataLoaderOptions workers(int n) && { return std::move(*this).num_workers(n); }
+  int workers() const noexcept { return num_workers(); }
 };
 
 /// Where a loader stands, as a plain value for checkpoints: load it into a loader built the
@@ -84,7 +97,10 @@ struct Pass {
 class LoaderCore {
  public:
   LoaderCore(DatasetRef dataset, DataLoaderOptions options);
-  const DatasetRef& dataset() const { return dataset_; }
+  /// A loader whose batches come from elsewhere (see DataLoader's protected constructor).
+  LoaderCore(int64_t dataset_size, DataLoaderOptions options);
+  /// The dataset; throws for a loader built from a size alone.
+  const DatasetRef& dataset() const;
   const DataLoaderOptions& options() const { return options_; }
   /// Batches in a full pass (Python's len(loader)).
   int64_t size() const { return batch_sampler_.size(); }
@@ -102,7 +118,7 @@ class LoaderCore {
   int64_t base_seed() const { return base_seed_; }
 
  private:
-  DatasetRef dataset_;
+  std::optional<DatasetRef> dataset_;
   DataLoaderOptions options_;
   std::shared_ptr<Generator> generator_;  // the loader's generator, if any
   BatchSampler batch_sampler_;
@@ -170,14 +186,14 @@ struct PassRun {
 ///
 /// position() and load_position() checkpoint the loader mid-pass (see LoaderPosition).
 /// Iterating the same loader twice at once is allowed; position() follows the newest pass.
-template <typename Batch = Example>
+template <typename Batch = Example<>>
 class DataLoader {
  public:
-  using CollateFn = std::function<Batch(std::vector<Example>)>;
+  using CollateFn = std::function<Batch(std::vector<Example<>>)>;
 
   /// Default collation (the dataset's get_batch); yields Examples.
   explicit DataLoader(DatasetRef dataset, DataLoaderOptions options = {})
-    requires std::same_as<Batch, Example>
+    requires std::same_as<Batch, Example<>>
       : core_(std::make_shared<detail::LoaderCore>(std::move(dataset), std::move(options))) {
     auto ds = core_->dataset().ptr();
     make_batch_ = [ds](std::span<const int64_t> idx) { return ds->get_batch(idx); };
@@ -189,7 +205,7 @@ class DataLoader {
     if (!collate_fn) throw std::invalid_argument("DataLoader: collate_fn is empty");
     auto ds = core_->dataset().ptr();
     make_batch_ = [ds, collate = std::move(collate_fn)](std::span<const int64_t> idx) {
-      std::vector<Example> examples;
+      std::vector<Example<>> examples;
       examples.reserve(idx.size());
       for (int64_t i : idx) examples.push_back(ds->get(i));
       return collate(std::move(examples));
@@ -226,7 +242,7 @@ class DataLoader {
     run->make_batch = make_batch_;
     run->pass = core_->begin_pass();
     Iterator it(run);
-    run->start(core_->options().num_workers, core_->options().prefetch_factor);
+    run->start(core_->options().num_workers(), core_->options().prefetch_factor());
     return it;
   }
   std::default_sentinel_t end() const { return {}; }
@@ -242,8 +258,18 @@ class DataLoader {
   void load_position(const LoaderPosition& position) { core_->load_position(position); }
   /// The current pass's _base_seed (PyTorch seeds worker w with base_seed + w).
   int64_t base_seed() const { return core_->base_seed(); }
+  /// The dataset; throws for a loader made by make_data_loader, whose dataset is libtorch-style
+  /// (not an ag::data::Dataset).
   const Dataset& dataset() const { return *core_->dataset(); }
   Sampler& sampler() const { return core_->sampler(); }
+
+ protected:
+  /// A loader over `dataset_size` samples whose batches `make_batch` assembles from their
+  /// indices: how make_data_loader runs libtorch-style datasets on this loader.
+  DataLoader(int64_t dataset_size, DataLoaderOptions options, std::function<Batch(std::span<const int64_t>)> make_batch)
+      : core_(std::make_shared<detail::LoaderCore>(dataset_size, std::move(options))), make_batch_(std::move(make_batch)) {
+    if (!make_batch_) throw std::invalid_argument("DataLoader: make_batch is empty");
+  }
 
  private:
   std::shared_ptr<detail::LoaderCore> core_;
@@ -251,9 +277,9 @@ class DataLoader {
 };
 
 // DataLoader(dataset, options) yields Examples; with a collate_fn, whatever it returns.
-DataLoader(DatasetRef)->DataLoader<Example>;
-DataLoader(DatasetRef, DataLoaderOptions)->DataLoader<Example>;
+DataLoader(DatasetRef)->DataLoader<Example<>>;
+DataLoader(DatasetRef, DataLoaderOptions)->DataLoader<Example<>>;
 template <typename F>
-DataLoader(DatasetRef, DataLoaderOptions, F) -> DataLoader<std::invoke_result_t<F&, std::vector<Example>>>;
+DataLoader(DatasetRef, DataLoaderOptions, F) -> DataLoader<std::invoke_result_t<F&, std::vector<Example<>>>>;
 
 }  // namespace ag::data

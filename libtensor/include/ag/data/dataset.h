@@ -27,12 +27,12 @@ class Dataset {
   /// Number of samples (Python's len(dataset)).
   virtual int64_t size() const = 0;
   /// Sample `index`, 0 <= index < size(); throws std::out_of_range otherwise.
-  virtual Example get(int64_t index) const = 0;
+  virtual Example<> get(int64_t index) const = 0;
   /// The samples at `indices`, already collated (each field stacked along a new dim 0).
   /// The default collates get(i) with default_collate; datasets that can assemble a batch
   /// directly (gathering rows, converting pixels straight into the batch) override it, and
   /// DataLoader's default collation calls it.
-  virtual Example get_batch(std::span<const int64_t> indices) const;
+  virtual Example<> get_batch(std::span<const int64_t> indices) const;
 };
 
 /// Throws std::out_of_range "<what>: index i is out of range for a dataset of n samples".
@@ -64,13 +64,13 @@ class DatasetRef {
 /// A dataset over examples held in memory: Python's list of tuples used as a dataset.
 class ListDataset : public Dataset {
  public:
-  explicit ListDataset(std::vector<Example> examples)
-      : examples_(std::make_shared<const std::vector<Example>>(std::move(examples))) {}
+  explicit ListDataset(std::vector<Example<>> examples)
+      : examples_(std::make_shared<const std::vector<Example<>>>(std::move(examples))) {}
   int64_t size() const override { return static_cast<int64_t>(examples_->size()); }
-  Example get(int64_t index) const override;
+  Example<> get(int64_t index) const override;
 
  private:
-  std::shared_ptr<const std::vector<Example>> examples_;
+  std::shared_ptr<const std::vector<Example<>>> examples_;
 };
 
 }  // namespace ag::data

@@ -4,15 +4,16 @@
 #include <memory>
 #include <string>
 
+#include "ag/arg.h"
 #include "ag/data/dataset.h"
 #include "ag/data/idx.h"
 
 namespace ag::data {
 
-/// How MNIST-layout images are presented.
-struct MnistOptions {
+/// How MNIST-layout images are presented: `MnistOptions().flatten(true)`.
+class MnistOptions {
   /// Images as [784] (for an MLP) instead of torchvision's ToTensor layout [1, 28, 28].
-  bool flatten = false;
+  AG_ARG(bool, flatten) = false;
 };
 
 /// torchvision.datasets.FashionMNIST with transforms.ToTensor(): sample i is {image, label},
@@ -35,8 +36,8 @@ class FashionMNIST : public Dataset {
   static FashionMNIST from_files(const std::string& images_path, const std::string& labels_path, MnistOptions options = {});
 
   int64_t size() const override { return data_->count; }
-  Example get(int64_t index) const override;
-  Example get_batch(std::span<const int64_t> indices) const override;
+  Example<> get(int64_t index) const override;
+  Example<> get_batch(std::span<const int64_t> indices) const override;
 
   int64_t height() const { return data_->height; }
   int64_t width() const { return data_->width; }

@@ -14,8 +14,8 @@ class Subset : public Dataset {
  public:
   Subset(DatasetRef dataset, std::vector<int64_t> indices);
   int64_t size() const override { return static_cast<int64_t>(indices_->size()); }
-  Example get(int64_t index) const override;
-  Example get_batch(std::span<const int64_t> indices) const override;
+  Example<> get(int64_t index) const override;
+  Example<> get_batch(std::span<const int64_t> indices) const override;
   /// The wrapped dataset's indices, in subset order.
   const std::vector<int64_t>& indices() const { return *indices_; }
   const DatasetRef& dataset() const { return dataset_; }

@@ -18,8 +18,8 @@ class TensorDataset : public Dataset {
   TensorDataset(const Tensor& first, const Rest&... rest) : TensorDataset(std::vector<Tensor>{first, rest...}) {}
 
   int64_t size() const override { return size_; }
-  Example get(int64_t index) const override;
-  Example get_batch(std::span<const int64_t> indices) const override;
+  Example<> get(int64_t index) const override;
+  Example<> get_batch(std::span<const int64_t> indices) const override;
   /// The tensors, in order.
   const std::vector<Tensor>& tensors() const { return tensors_; }
 
