@@ -13,6 +13,10 @@
 
 namespace ag {
 
+/// libtorch's c10::optional is std::optional; user datasets write `torch::optional<size_t> size()`.
+using std::nullopt;
+using std::optional;
+
 /// libtorch's `torch::Reduction::Sum` spelling of the losses' reduction.
 using Reduction = nn::Reduction;
 
