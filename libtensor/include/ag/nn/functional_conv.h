@@ -1,6 +1,7 @@
 // Functional forms of the convolution, pooling, normalisation and embedding
-// layers (torch.nn.functional's conv2d, max_pool2d, avg_pool2d, batch_norm,
-// layer_norm, embedding), each a single differentiable op with a fused backward.
+// layers (torch.nn.functional's conv2d, conv_transpose2d, max_pool2d, avg_pool2d,
+// batch_norm, layer_norm, embedding, dropout2d), each a single differentiable op
+// with a fused backward.
 // Shapes follow PyTorch: N batch, C channels, H×W image.
 #pragma once
 #include <cstdint>
@@ -24,6 +25,14 @@ struct Size2 {
 /// H' = (H + 2·padding − dilation·(kH − 1) − 1) / stride + 1. float32 or float64; input and weight share a dtype.
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), Size2 stride = 1,
               Size2 padding = 0, Size2 dilation = 1, int64_t groups = 1);
+
+/// Transposed 2-D convolution (the input gradient of conv2d, "deconvolution"), as PyTorch's
+/// conv_transpose2d and with its argument order. input [N, C, H, W] (or unbatched [C, H, W]),
+/// weight [C, O/groups, kH, kW], optional bias [O] → [N, O, H', W'] with
+/// H' = (H − 1)·stride − 2·padding + dilation·(kH − 1) + output_padding + 1. output_padding adds
+/// rows and columns on one side of the output and must be smaller than the stride or the dilation.
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), Size2 stride = 1,
+                        Size2 padding = 0, Size2 output_padding = 0, int64_t groups = 1, Size2 dilation = 1);
 
 /// Max pooling over kH×kW windows of every plane of [N, C, H, W] (or [C, H, W]); stride defaults to
 /// the kernel size; padding counts as −inf. NaN wins, as in PyTorch.
@@ -60,5 +69,10 @@ Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tenso
 /// Rows at padding_idx (negative counts from the end) receive no gradient. An index outside
 /// [0, num_embeddings) throws, naming the index and the table size.
 Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int64_t> padding_idx = std::nullopt);
+
+/// Channel dropout: zeroes each whole channel (plane) of [N, C, H, W] (or unbatched [C, H, W])
+/// with probability p and scales the others by 1/(1−p); the input itself when not training.
+/// One draw per (n, c) from the global generator, in order, as PyTorch's CPU bernoulli_.
+Tensor dropout2d(const Tensor& input, double p = 0.5, bool training = true);
 
 }  // namespace ag::nn::functional
