@@ -63,7 +63,11 @@ const TransposeCase kCases[] = {
     {{2, 2, 4, 3}, 3, 3, 3, 1, 2, 0, 1, {2, 3}, true},      // dilation
     {{1, 2, 3, 3}, 2, 3, 3, 1, 0, {1, 2}, 1, {2, 3}, true}, // output padding below the dilation, not the stride
     {{2, 3, 4, 4}, 2, 1, 1, 1, 0, 0, 1, 1, true},           // pointwise: no col2im
-    {{2, 3, 1, 1}, 5, 4, 4, 1, 0, 0, 1, 1, true},           // a 1×1 noise image to a 4×4 map
+    // One-pixel inputs, one gemm over the batch (Note [One-pixel inputs]):
+    {{2, 3, 1, 1}, 5, 4, 4, 1, 0, 0, 1, 1, true},           // a noise vector to a 4×4 map: columns are images
+    {{3, 4, 1, 1}, 6, 3, 2, 1, 0, 0, 2, 1, true},           // with groups
+    {{2, 4, 1, 1}, 6, 3, 3, 2, 1, 1, 2, 1, true},           // with padding and output padding: col2im
+    {{1, 2, 1, 1}, 3, 2, 3, 1, 0, 0, 1, {2, 1}, false},     // with dilation
     {{1, 2, 5, 5}, 2, 3, 3, 2, 2, 1, 1, 1, true},           // padding that crops into the input's reach
 };
 

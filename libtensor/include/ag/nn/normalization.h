@@ -19,6 +19,18 @@ struct BatchNormOptions {
   AG_ARG(std::optional<double>, momentum) = 0.1;
   AG_ARG(bool, affine) = true;
   AG_ARG(bool, track_running_stats) = true;
+
+ public:
+  // momentum(std::nullopt) resets instead of assigning a disengaged temporary, whose bytes GCC reports as
+  // read uninitialised.
+  BatchNormOptions& momentum(std::nullopt_t) & {
+    momentum_.reset();
+    return *this;
+  }
+  BatchNormOptions momentum(std::nullopt_t) && {
+    momentum_.reset();
+    return std::move(*this);
+  }
 };
 using BatchNorm1dOptions = BatchNormOptions;
 using BatchNorm2dOptions = BatchNormOptions;
