@@ -194,3 +194,17 @@ TEST(ActivationOptions, ReLUAndLeakyReLU) {
   EXPECT_TRUE(relu(x).equal(ag::tensor({0.0, 0.0, 3.0})));
   EXPECT_TRUE(x.equal(ag::tensor({-2.0, 0.0, 3.0})));  // out of place
 }
+
+TEST(FunctionalOptions, SameAsThePositionalForms) {
+  ag::manual_seed(6);
+  Tensor x = ag::randn({2, 4, 6, 6}), w = ag::randn({6, 2, 3, 3}), b = ag::randn({6});
+  EXPECT_TRUE(F::conv2d(x, w, F::Conv2dFuncOptions().bias(b).stride(2).padding(1).groups(2))
+                  .equal(F::conv2d(x, w, b, 2, 1, 1, 2)));
+  EXPECT_TRUE(F::conv2d(x, w, F::Conv2dFuncOptions().dilation(2).groups(2)).equal(F::conv2d(x, w, Tensor(), 1, 0, 2, 2)));
+  Tensor wt = ag::randn({4, 3, 4, 4});
+  EXPECT_TRUE(F::conv_transpose2d(x, wt, F::ConvTranspose2dFuncOptions().stride(2).padding(1).output_padding(1))
+                  .equal(F::conv_transpose2d(x, wt, Tensor(), 2, 1, 1)));
+  EXPECT_TRUE(F::max_pool2d(x, F::MaxPool2dFuncOptions(3).stride(2).padding(1)).equal(F::max_pool2d(x, 3, 2, 1)));
+  EXPECT_TRUE(F::avg_pool2d(x, F::AvgPool2dFuncOptions(2).count_include_pad(false).padding(1))
+                  .equal(F::avg_pool2d(x, 2, 2, 1, false, false)));
+}

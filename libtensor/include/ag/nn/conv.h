@@ -73,30 +73,6 @@ class ConvTranspose2dImpl : public Module {
   Tensor weight, bias;
 };
 
-/// MaxPool2d's arguments, as libtorch's: `MaxPool2dOptions(3).stride(2)`; stride defaults to the kernel size.
-struct MaxPool2dOptions {
-  MaxPool2dOptions(functional::Size2 kernel_size)  // NOLINT(google-explicit-constructor): libtorch's conversion
-      : kernel_size_(kernel_size), stride_(kernel_size) {}
-  AG_ARG(functional::Size2, kernel_size);
-  AG_ARG(functional::Size2, stride);
-  AG_ARG(functional::Size2, padding) = 0;
-  AG_ARG(functional::Size2, dilation) = 1;
-  AG_ARG(bool, ceil_mode) = false;
-};
-
-/// AvgPool2d's arguments, as libtorch's: `AvgPool2dOptions(2).count_include_pad(false)`; stride defaults
-/// to the kernel size.
-struct AvgPool2dOptions {
-  AvgPool2dOptions(functional::Size2 kernel_size)  // NOLINT(google-explicit-constructor): libtorch's conversion
-      : kernel_size_(kernel_size), stride_(kernel_size) {}
-  AG_ARG(functional::Size2, kernel_size);
-  AG_ARG(functional::Size2, stride);
-  AG_ARG(functional::Size2, padding) = 0;
-  AG_ARG(bool, ceil_mode) = false;
-  AG_ARG(bool, count_include_pad) = true;
-  AG_ARG(std::optional<int64_t>, divisor_override) = std::nullopt;
-};
-
 /// Max pooling; stride defaults to the kernel size.
 class MaxPool2dImpl : public Module {
  public:
