@@ -9,11 +9,15 @@
 namespace ag::nn {
 
 Tensor ReLUImpl::forward(const Tensor& input) { return functional::relu(input); }
+std::string ReLUImpl::extra_repr() const { return options.inplace() ? "inplace=True" : ""; }
 Tensor SigmoidImpl::forward(const Tensor& input) { return functional::sigmoid(input); }
 Tensor TanhImpl::forward(const Tensor& input) { return functional::tanh(input); }
 
-Tensor LeakyReLUImpl::forward(const Tensor& input) { return functional::leaky_relu(input, negative_slope); }
-std::string LeakyReLUImpl::extra_repr() const { return "negative_slope=" + detail::python_float(negative_slope); }
+Tensor LeakyReLUImpl::forward(const Tensor& input) { return functional::leaky_relu(input, options.negative_slope()); }
+std::string LeakyReLUImpl::extra_repr() const {
+  return "negative_slope=" + detail::python_float(options.negative_slope()) +
+         (options.inplace() ? ", inplace=True" : "");
+}
 
 GELUImpl::GELUImpl(std::string approx) : approximate(std::move(approx)) {
   if (approximate != "none" && approximate != "tanh")

@@ -3,14 +3,32 @@
 #include <cstdint>
 #include <string>
 
+#include "ag/arg.h"
 #include "ag/nn/module.h"
 
 namespace ag::nn {
 
+/// ReLU's arguments, as libtorch's: `ReLU(ReLUOptions().inplace(true))`. Departure: inplace is
+/// accepted and printed, but the result is always a new tensor (the input is left as it was),
+/// which gives the same values and gradients.
+struct ReLUOptions {
+  ReLUOptions(bool inplace = false) : inplace_(inplace) {}  // NOLINT(google-explicit-constructor): as libtorch's
+  AG_ARG(bool, inplace);
+};
+
+/// LeakyReLU's arguments, as libtorch's: `LeakyReLUOptions().negative_slope(0.2)`; inplace as ReLUOptions.
+struct LeakyReLUOptions {
+  AG_ARG(double, negative_slope) = 0.01;
+  AG_ARG(bool, inplace) = false;
+};
+
 /// max(x, 0).
 class ReLUImpl : public Module {
  public:
+  explicit ReLUImpl(const ReLUOptions& options = {}) : options(options) {}
   Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  ReLUOptions options;
 };
 
 /// 1 / (1 + exp(−x)).
@@ -28,10 +46,11 @@ class TanhImpl : public Module {
 /// x if x > 0 else negative_slope·x.
 class LeakyReLUImpl : public Module {
  public:
-  explicit LeakyReLUImpl(double negative_slope = 0.01) : negative_slope(negative_slope) {}
+  explicit LeakyReLUImpl(const LeakyReLUOptions& options = {}) : options(options) {}
+  explicit LeakyReLUImpl(double negative_slope) : options(LeakyReLUOptions().negative_slope(negative_slope)) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
-  double negative_slope;
+  LeakyReLUOptions options;
 };
 
 /// x·Φ(x); approximate is "none" (exact erf form, the default) or "tanh".
