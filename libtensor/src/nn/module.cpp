@@ -56,6 +56,14 @@ void Module::add_child(const std::string& name, ModulePtr child) {
   children_.insert_or_assign(name, std::move(child));
 }
 
+void Module::remove_child(const std::string& name) {
+  if (!children_.contains(name)) throw std::out_of_range(this->name() + ": no child module named '" + name + "'");
+  OrderedDict<ModulePtr> kept;
+  for (auto& [key, child] : children_)
+    if (key != name) kept.insert(key, std::move(child));
+  children_ = std::move(kept);
+}
+
 // ---- listings
 
 void Module::collect_modules(const std::string& prefix, ModuleList& out, std::unordered_set<const Module*>& seen) const {
@@ -163,9 +171,7 @@ std::string Module::name() const {
   return base;
 }
 
-namespace {
-// Python's _addindent: indents every line but the first.
-std::string add_indent(const std::string& s, int spaces) {
+std::string Module::indent_repr(const std::string& s, int spaces) {
   std::string out;
   for (char c : s) {
     out += c;
@@ -173,7 +179,12 @@ std::string add_indent(const std::string& s, int spaces) {
   }
   return out;
 }
-}  // namespace
+
+std::vector<std::string> Module::repr_child_lines() const {
+  std::vector<std::string> lines;
+  for (const auto& [name, child] : children_) lines.push_back("(" + name + "): " + indent_repr(child->repr(), 2));
+  return lines;
+}
 
 std::string Module::repr() const {
   std::vector<std::string> lines;
@@ -183,9 +194,10 @@ std::string Module::repr() const {
     std::istringstream in(extra);
     for (std::string line; std::getline(in, line);) lines.push_back(line), ++extra_lines;
   }
-  for (const auto& [name, child] : children_) lines.push_back("(" + name + "): " + add_indent(child->repr(), 2));
+  std::vector<std::string> children = repr_child_lines();
+  lines.insert(lines.end(), children.begin(), children.end());
   std::string out = name() + "(";
-  if (extra_lines == 1 && children_.empty()) {
+  if (extra_lines == 1 && children.empty()) {
     out += lines[0];
   } else if (!lines.empty()) {
     out += "\n";
