@@ -109,8 +109,9 @@ class SequentialImpl : public Module {
 };
 
 /// The holder of a SequentialImpl: `Sequential seq{Linear(4, 3), ReLU()}; seq->push_back(Linear(3, 2));`.
-/// Copies are handles to the same Sequential, so `Sequential{other}` with one
-/// Sequential argument is `other` itself, as in libtorch; nest it with `Sequential{other.ptr()}`.
+/// Copies are handles to the same Sequential, so `Sequential{other}` (or
+/// `Sequential{other.ptr()}`) with one Sequential argument is `other` itself, as
+/// in libtorch; nest it with `seq->push_back(other)`.
 AG_MODULE(Sequential);
 
 }  // namespace ag::nn
