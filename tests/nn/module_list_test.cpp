@@ -26,6 +26,20 @@ struct StackImpl : nn::Module {
 };
 AG_MODULE(Stack);
 
+// libtorch's usual style, unqualified names under `using namespace`: nothing in
+// Module may hide the containers' names from a subclass.
+namespace unqualified {
+using namespace ag::nn;
+struct NetImpl : Module {
+  NetImpl() {
+    layers = register_module("layers", ModuleList(Linear(2, 2)));
+    heads = register_module("heads", ModuleDict({{"out", Linear(2, 1)}}));
+  }
+  ModuleList layers{nullptr};
+  ModuleDict heads{nullptr};
+};
+}  // namespace unqualified
+
 std::vector<std::string> param_names(const nn::Module& m) { return m.named_parameters().keys(); }
 
 }  // namespace
@@ -44,6 +58,12 @@ TEST(ModuleList, ParameterNamesAsPyTorch) {
   // Modes reach the listed modules.
   net->eval();
   EXPECT_FALSE(net->layers[1]->is_training());
+}
+
+TEST(ModuleList, UnqualifiedInASubclass) {
+  unqualified::NetImpl net;
+  EXPECT_EQ(param_names(net), (std::vector<std::string>{"layers.0.weight", "layers.0.bias", "heads.out.weight",
+                                                        "heads.out.bias"}));
 }
 
 TEST(ModuleList, AccessAndErrors) {

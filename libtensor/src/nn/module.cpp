@@ -15,8 +15,9 @@
 namespace ag::nn {
 
 Tensor Module::forward(const Tensor&) {
-  throw std::logic_error(name() + " has no forward(input): a Module subclass must override "
-                                  "`Tensor forward(const Tensor&)` to be called with one tensor");
+  throw std::logic_error(name() + " has no forward(input) override: it was called as a Module (through a "
+                                  "ModulePtr), which reaches only `Tensor forward(const Tensor&) override`; call "
+                                  "a forward of another signature through the module's holder or its own class");
 }
 
 void Module::check_free_name(const std::string& name, const char* kind) const {
@@ -66,14 +67,14 @@ void Module::remove_child(const std::string& name) {
 
 // ---- listings
 
-void Module::collect_modules(const std::string& prefix, ModuleList& out, std::unordered_set<const Module*>& seen) const {
+void Module::collect_modules(const std::string& prefix, NamedModuleRefs& out, std::unordered_set<const Module*>& seen) const {
   if (!seen.insert(this).second) return;
   out.emplace_back(prefix, this);
   for (const auto& [name, child] : children_) child->collect_modules(prefix.empty() ? name : prefix + "." + name, out, seen);
 }
 
 OrderedDict<Tensor> Module::collect_tensors(bool recurse, bool buffers) const {
-  ModuleList modules;
+  NamedModuleRefs modules;
   std::unordered_set<const Module*> seen_modules;
   if (recurse) collect_modules("", modules, seen_modules);
   else modules.emplace_back("", this);
@@ -103,7 +104,7 @@ OrderedDict<ModulePtr> Module::named_children() const {
 std::vector<ModulePtr> Module::children() const { return named_children().values(); }
 
 void Module::apply(const std::function<void(Module&)>& fn) {
-  ModuleList modules;
+  NamedModuleRefs modules;
   std::unordered_set<const Module*> seen;
   collect_modules("", modules, seen);
   // Post-order, as Module.apply: every child before its parent.

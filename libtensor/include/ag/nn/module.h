@@ -181,8 +181,8 @@ class Module {
   static std::string indent_repr(const std::string& s, int spaces);
 
  private:
-  using ModuleList = std::vector<std::pair<std::string, const Module*>>;
-  void collect_modules(const std::string& prefix, ModuleList& out, std::unordered_set<const Module*>& seen) const;
+  using NamedModuleRefs = std::vector<std::pair<std::string, const Module*>>;  // not "ModuleList": that would hide nn::ModuleList in subclasses
+  void collect_modules(const std::string& prefix, NamedModuleRefs& out, std::unordered_set<const Module*>& seen) const;
   OrderedDict<Tensor> collect_tensors(bool recurse, bool buffers) const;
   void collect_state(const std::string& prefix, StateDict& out) const;
   void check_free_name(const std::string& name, const char* kind) const;
