@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   ag::manual_seed(0);
   auto model = big_mlp();
   ag::optim::Adam opt(model->named_parameters());
-  ag::Tensor loss = (*model)(ag::randn({32, 1024})).pow(2).mean();
+  ag::Tensor loss = model(ag::randn({32, 1024})).pow(2).mean();
   loss.backward();
   opt.step();
   const uint64_t original = checksum(*model, opt);

@@ -43,7 +43,7 @@ struct Trainer {
       for (auto& batch : *loader) {
         auto [x, y] = batch.unpack<2>();
         opt->zero_grad();
-        nn::functional::cross_entropy((*model)(x), y).backward();
+        nn::functional::cross_entropy(model(x), y).backward();
         opt->step();
         sched->step();
         if (++run->step == steps) break;

@@ -78,15 +78,15 @@ TEST(CrossEntropy, WeightsIgnoreIndexSmoothingMatchReference) {
   for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum})
     for (double eps : {0.0, 0.2})
       for (bool weighted : {false, true}) {
-        nn::CrossEntropyLossOptions o{.weight = weighted ? w : ag::Tensor(), .reduction = r, .label_smoothing = eps};
+        auto o = nn::CrossEntropyLossOptions().weight(weighted ? w : ag::Tensor()).reduction(r).label_smoothing(eps);
         auto got = F::cross_entropy(x, y, o);
-        auto want = reference_ce(x, y, o.weight, -100, eps, r);
+        auto want = reference_ce(x, y, o.weight(), -100, eps, r);
         EXPECT_TRUE(got.allclose(want, 1e-12, 1e-12))
             << "reduction " << int(r) << " eps " << eps << " weighted " << weighted << ": " << got << " vs " << want;
       }
   // Another ignore_index, and everything ignored: 'mean' is 0/0.
   auto y0 = ag::tensor({0, 0, 1, 2, 0, 3});
-  EXPECT_TRUE(F::cross_entropy(x, y0, {.ignore_index = 0})
+  EXPECT_TRUE(F::cross_entropy(x, y0, nn::CrossEntropyLossOptions().ignore_index(0))
                   .allclose(reference_ce(x, y0, {}, 0, 0, Reduction::Mean), 1e-12, 1e-12));
   EXPECT_TRUE(std::isnan(F::cross_entropy(x, ag::full({6}, -100, ag::kInt64)).item()));
 }
@@ -98,9 +98,9 @@ TEST(CrossEntropy, ProbabilityTargets) {
   auto w = ag::tensor({1., 2., 3., 4.}, ag::kFloat64);
   auto logp = F::log_softmax(x, 1);
   EXPECT_NEAR(F::cross_entropy(x, p).item(), -(p * logp).sum().item() / 3, 1e-12);
-  EXPECT_NEAR(F::cross_entropy(x, p, {.weight = w}).item(), -(p * logp * w).sum().item() / 3, 1e-12);
+  EXPECT_NEAR(F::cross_entropy(x, p, nn::CrossEntropyLossOptions().weight(w)).item(), -(p * logp * w).sum().item() / 3, 1e-12);
   auto smoothed = p * 0.9 + 0.1 / 4;
-  EXPECT_NEAR(F::cross_entropy(x, p, {.reduction = Reduction::Sum, .label_smoothing = 0.1}).item(),
+  EXPECT_NEAR(F::cross_entropy(x, p, nn::CrossEntropyLossOptions().reduction(Reduction::Sum).label_smoothing(0.1)).item(),
               -(smoothed * logp).sum().item(), 1e-12);
   // One-hot probabilities give the same loss as indices.
   auto y = ag::tensor({2, 0, 3});
@@ -116,9 +116,9 @@ TEST(CrossEntropy, UnbatchedAndSpatialInputs) {
   auto flat_x = x.permute({0, 2, 3, 1}).reshape({-1, 3});
   auto flat_y = y.reshape({-1});
   EXPECT_NEAR(F::cross_entropy(x, y).item(), F::cross_entropy(flat_x, flat_y).item(), 1e-12);
-  auto none = F::cross_entropy(x, y, {.reduction = Reduction::None});
+  auto none = F::cross_entropy(x, y, nn::CrossEntropyLossOptions().reduction(Reduction::None));
   EXPECT_EQ(none.sizes(), (ag::Dims{2, 4, 5}));
-  EXPECT_TRUE(none.reshape({-1}).allclose(F::cross_entropy(flat_x, flat_y, {.reduction = Reduction::None}), 1e-12, 1e-12));
+  EXPECT_TRUE(none.reshape({-1}).allclose(F::cross_entropy(flat_x, flat_y, nn::CrossEntropyLossOptions().reduction(Reduction::None)), 1e-12, 1e-12));
   // (C) logits with a 0-d target.
   auto v = ag::tensor({1., 2., 3.}, ag::kFloat64);
   auto l = F::cross_entropy(v, ag::scalar_tensor(2, ag::kInt64));
@@ -141,19 +141,19 @@ TEST(CrossEntropy, GradcheckAllOptions) {
   for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum})
     for (double eps : {0.0, 0.3})
       EXPECT_GRADCHECK([&, r, eps](const ag::TensorList& in) {
-        return F::cross_entropy(in[0], y, {.weight = w, .reduction = r, .label_smoothing = eps});
+        return F::cross_entropy(in[0], y, nn::CrossEntropyLossOptions().weight(w).reduction(r).label_smoothing(eps));
       }, {x});
   // Probability targets: gradients for both the logits and the target.
   auto p = leaf({4, 3}, 3, 0, 1);
   for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum})
     EXPECT_GRADCHECK([&, r](const ag::TensorList& in) {
-      return F::cross_entropy(in[0], in[1], {.weight = w, .reduction = r, .label_smoothing = 0.1});
+      return F::cross_entropy(in[0], in[1], nn::CrossEntropyLossOptions().weight(w).reduction(r).label_smoothing(0.1));
     }, {x, p});
   // Spatial input, and a strided (transposed) input.
   auto xs = leaf({2, 3, 2}, 4);
   auto ys = ag::tensor({{0, 2}, {1, 1}});
   EXPECT_GRADCHECK([&](const ag::TensorList& in) { return F::cross_entropy(in[0], ys); }, {xs});
-  EXPECT_GRADCHECK([&](const ag::TensorList& in) { return F::cross_entropy(in[0].t(), ag::tensor({2, 1, 0, 1}), {.ignore_index = 1}); },
+  EXPECT_GRADCHECK([&](const ag::TensorList& in) { return F::cross_entropy(in[0].t(), ag::tensor({2, 1, 0, 1}), nn::CrossEntropyLossOptions().ignore_index(1)); },
                    {leaf({3, 4}, 5)});
 }
 
@@ -164,17 +164,17 @@ TEST(NLLLoss, ValueGradientAndEquivalence) {
   auto w = ag::tensor({1., 2., 0.5}, ag::kFloat64);
   auto lp = F::log_softmax(x, 1);
   double num = -(0.5 * lp.index({0, 2}).item() + 1 * lp.index({1, 0}).item() + 2 * lp.index({3, 1}).item());
-  EXPECT_NEAR(nn::NLLLoss({.weight = w})(lp, y).item(), num / (0.5 + 1 + 2), 1e-12);
+  EXPECT_NEAR(nn::NLLLoss(nn::NLLLossOptions().weight(w))(lp, y).item(), num / (0.5 + 1 + 2), 1e-12);
   // cross_entropy == nll_loss(log_softmax) in value and gradient.
   auto a = x.clone().requires_grad_(), b = x.clone().requires_grad_();
-  auto ce = F::cross_entropy(a, y, {.weight = w});
-  auto nll = F::nll_loss(F::log_softmax(b, 1), y, {.weight = w});
+  auto ce = F::cross_entropy(a, y, nn::CrossEntropyLossOptions().weight(w));
+  auto nll = F::nll_loss(F::log_softmax(b, 1), y, nn::NLLLossOptions().weight(w));
   EXPECT_NEAR(ce.item(), nll.item(), 1e-12);
   ce.backward();
   nll.backward();
   EXPECT_TRUE(a.grad().allclose(b.grad(), 1e-12, 1e-12));
   for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum})
-    EXPECT_GRADCHECK([&, r](const ag::TensorList& in) { return F::nll_loss(in[0], y, {.weight = w, .reduction = r}); },
+    EXPECT_GRADCHECK([&, r](const ag::TensorList& in) { return F::nll_loss(in[0], y, nn::NLLLossOptions().weight(w).reduction(r)); },
                      {leaf({4, 3}, 6)});
 }
 
@@ -189,8 +189,8 @@ TEST(CrossEntropy, ErrorsNameShapesAndValues) {
   EXPECT_NE(m.find("[4]"), std::string::npos) << m;
   m = error_of([&] { F::cross_entropy(x, ag::tensor({0., 1., 1.})); });
   EXPECT_NE(m.find("float32"), std::string::npos) << m;
-  EXPECT_THROW(F::cross_entropy(x, ag::tensor({0, 1, 1}), {.weight = ag::ones({4})}), std::invalid_argument);
-  EXPECT_THROW(F::cross_entropy(x, ag::tensor({0, 1, 1}), {.label_smoothing = 1.5}), std::invalid_argument);
+  EXPECT_THROW(F::cross_entropy(x, ag::tensor({0, 1, 1}), nn::CrossEntropyLossOptions().weight(ag::ones({4}))), std::invalid_argument);
+  EXPECT_THROW(F::cross_entropy(x, ag::tensor({0, 1, 1}), nn::CrossEntropyLossOptions().label_smoothing(1.5)), std::invalid_argument);
   EXPECT_THROW(F::cross_entropy(ag::scalar_tensor(1.0), ag::scalar_tensor(0, ag::kInt64)), std::invalid_argument);
   EXPECT_THROW(F::nll_loss(x, ag::tensor({0, 5, 1})), std::out_of_range);
 }

@@ -72,14 +72,14 @@ TEST(L1Loss, ValueAndSignGradient) {
 TEST(BCELoss, ValueClampAndRange) {
   auto x = ag::tensor({0.9, 0.2, 0.0, 1.0});
   auto y = ag::tensor({1., 0., 1., 1.});
-  auto l = F::binary_cross_entropy(x, y, {.reduction = Reduction::None});
+  auto l = F::binary_cross_entropy(x, y, nn::BCELossOptions().reduction(Reduction::None));
   const float* p = l.data_ptr<float>();
   EXPECT_NEAR(p[0], -std::log(0.9), 1e-6);
   EXPECT_NEAR(p[1], -std::log(0.8), 1e-6);
   EXPECT_NEAR(p[2], 100.0, 1e-4);  // log(0) clamped at −100
   EXPECT_NEAR(p[3], 0.0, 1e-7);
   auto w = ag::tensor({1., 2., 0., 1.});
-  EXPECT_NEAR(nn::BCELoss({.weight = w})(x, y).item(), (-std::log(0.9) - 2 * std::log(0.8)) / 4, 1e-6);
+  EXPECT_NEAR(nn::BCELoss(nn::BCELossOptions().weight(w))(x, y).item(), (-std::log(0.9) - 2 * std::log(0.8)) / 4, 1e-6);
   std::string m = error_of([] { F::binary_cross_entropy(ag::tensor({0.5, 1.5}), ag::tensor({1., 0.})); });
   EXPECT_NE(m.find("between 0 and 1"), std::string::npos) << m;
   EXPECT_THROW(F::binary_cross_entropy(ag::tensor({0.5, 0.5}), ag::tensor({1.})), std::invalid_argument);
@@ -91,7 +91,7 @@ TEST(BCELoss, Gradcheck) {
   auto w = agtest::leaf({4}, 3, 0.5, 2).detach();
   for (Reduction r : kAll)
     EXPECT_GRADCHECK([&, r](const ag::TensorList& in) {
-      return F::binary_cross_entropy(in[0], in[1], {.weight = w, .reduction = r});
+      return F::binary_cross_entropy(in[0], in[1], nn::BCELossOptions().weight(w).reduction(r));
     }, {x, y});
 }
 
@@ -101,14 +101,14 @@ TEST(BCEWithLogitsLoss, MatchesBceOfSigmoidAndIsStable) {
   auto y = ag::rand({5, 3}, ag::kFloat64);
   EXPECT_TRUE(F::binary_cross_entropy_with_logits(x, y).allclose(F::binary_cross_entropy(x.sigmoid(), y), 1e-12, 1e-12));
   auto extreme = F::binary_cross_entropy_with_logits(ag::tensor({-100., 100., -100.}), ag::tensor({1., 1., 0.}),
-                                                     {.reduction = Reduction::None});
+                                                     nn::BCEWithLogitsLossOptions().reduction(Reduction::None));
   EXPECT_TRUE(extreme.allclose(ag::tensor({100., 0., 0.}), 1e-6, 1e-6)) << extreme;
   // pos_weight p: −[p·y·log σ(x) + (1−y)·log(1−σ(x))]
   auto pw = ag::tensor({1., 2., 3.}, ag::kFloat64);
   auto s = x.sigmoid();
   auto expected = -(pw * y * s.log() + (1.0 - y) * (1.0 - s).log());
-  EXPECT_TRUE(nn::BCEWithLogitsLoss({.reduction = Reduction::None, .pos_weight = pw})(x, y).allclose(expected, 1e-10, 1e-12));
-  EXPECT_EQ(nn::BCEWithLogitsLoss({.pos_weight = pw})->state_dict().keys(), (std::vector<std::string>{"pos_weight"}));
+  EXPECT_TRUE(nn::BCEWithLogitsLoss(nn::BCEWithLogitsLossOptions().reduction(Reduction::None).pos_weight(pw))(x, y).allclose(expected, 1e-10, 1e-12));
+  EXPECT_EQ(nn::BCEWithLogitsLoss(nn::BCEWithLogitsLossOptions().pos_weight(pw))->state_dict().keys(), (std::vector<std::string>{"pos_weight"}));
 }
 
 TEST(BCEWithLogitsLoss, Gradcheck) {
@@ -118,15 +118,15 @@ TEST(BCEWithLogitsLoss, Gradcheck) {
   auto w = leaf({3, 1}, 4, 0.5, 2).detach();
   for (Reduction r : kAll) {
     EXPECT_GRADCHECK([r](const ag::TensorList& in) {
-      return F::binary_cross_entropy_with_logits(in[0], in[1], {.reduction = r});
+      return F::binary_cross_entropy_with_logits(in[0], in[1], nn::BCEWithLogitsLossOptions().reduction(r));
     }, {x, y});
     EXPECT_GRADCHECK([&, r](const ag::TensorList& in) {
-      return F::binary_cross_entropy_with_logits(in[0], in[1], {.weight = w, .reduction = r, .pos_weight = pw});
+      return F::binary_cross_entropy_with_logits(in[0], in[1], nn::BCEWithLogitsLossOptions().weight(w).reduction(r).pos_weight(pw));
     }, {x, y});
   }
   EXPECT_GRADCHECK([&](const ag::TensorList& in) {
-    return F::binary_cross_entropy_with_logits(in[0].t(), in[1], {.pos_weight = pw});
+    return F::binary_cross_entropy_with_logits(in[0].t(), in[1], nn::BCEWithLogitsLossOptions().pos_weight(pw));
   }, {leaf({4, 3}, 5), leaf({3, 4}, 6, 0, 1)});
   auto pw_grad = leaf({4}, 7);
-  EXPECT_THROW(F::binary_cross_entropy_with_logits(x, y, {.pos_weight = pw_grad}), std::invalid_argument);
+  EXPECT_THROW(F::binary_cross_entropy_with_logits(x, y, nn::BCEWithLogitsLossOptions().pos_weight(pw_grad)), std::invalid_argument);
 }

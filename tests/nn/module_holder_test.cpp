@@ -61,7 +61,7 @@ TEST(ModuleHolder, HandleAccessAndEmptiness) {
   nn::Linear copy = lin;
   EXPECT_EQ(copy.get(), lin.get());
   nn::Linear from_ptr(std::make_shared<nn::LinearImpl>(3, 1));
-  EXPECT_EQ(from_ptr->in_features, 3);
+  EXPECT_EQ(from_ptr->options.in_features(), 3);
   nn::Linear empty{nullptr};
   EXPECT_TRUE(empty.is_empty());
   EXPECT_THROW(empty->reset_parameters(), std::logic_error);
@@ -75,8 +75,8 @@ TEST(ModuleHolder, CallForwardsAnySignature) {
   nn::MSELoss mse;
   auto a = ag::ones({3}), b = ag::zeros({3});
   EXPECT_EQ(mse(a, b).item<double>(), 1.0);
-  nn::CrossEntropyLoss ce({.label_smoothing = 0.1});
-  EXPECT_DOUBLE_EQ(ce->options.label_smoothing, 0.1);
+  nn::CrossEntropyLoss ce(nn::CrossEntropyLossOptions().label_smoothing(0.1));
+  EXPECT_DOUBLE_EQ(ce->options.label_smoothing(), 0.1);
 }
 
 TEST(ModuleHolder, SequentialTakesHoldersSharedPtrsAndModuleObjects) {
@@ -87,7 +87,7 @@ TEST(ModuleHolder, SequentialTakesHoldersSharedPtrsAndModuleObjects) {
   ASSERT_EQ(seq->size(), 4u);
   EXPECT_EQ(seq[0].get(), first.get());
   EXPECT_EQ(seq[1].get(), relu.get());
-  EXPECT_EQ(seq->at<nn::LinearImpl>(2).out_features, 2);
+  EXPECT_EQ(seq->at<nn::LinearImpl>(2).options.out_features(), 2);
   EXPECT_EQ(seq->ptr<nn::SigmoidImpl>(3)->name(), "Sigmoid");
   EXPECT_THROW(seq->at<nn::LinearImpl>(1), std::invalid_argument);
   EXPECT_EQ(seq(ag::ones({1, 4})).sizes(), (ag::Dims{1, 2}));

@@ -36,7 +36,7 @@ TEST(Module, SequentialNamesChildrenByIndex) {
   EXPECT_EQ(seq->named_children().keys(), (std::vector<std::string>{"0", "1", "2"}));
   EXPECT_EQ(seq->size(), 3u);
   EXPECT_EQ(seq[-1]->name(), "Linear");
-  EXPECT_EQ(seq->at<nn::LinearImpl>(0).out_features, 3);
+  EXPECT_EQ(seq->at<nn::LinearImpl>(0).options.out_features(), 3);
   EXPECT_THROW(seq->at<nn::ReLU>(0), std::invalid_argument);
   EXPECT_THROW(seq[3], std::out_of_range);
 }

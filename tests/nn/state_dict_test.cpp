@@ -82,7 +82,7 @@ TEST(StateDict, NonStrictReportsKeysButStillRejectsShapes) {
 }
 
 TEST(StateDict, BuffersAndDtypeConversion) {
-  nn::CrossEntropyLoss loss({.weight = ag::tensor({1., 2., 3.})});
+  nn::CrossEntropyLoss loss(nn::CrossEntropyLossOptions().weight(ag::tensor({1., 2., 3.})));
   EXPECT_EQ(loss->state_dict().keys(), (std::vector<std::string>{"weight"}));
   EXPECT_TRUE(nn::CrossEntropyLoss()->state_dict().empty());
   nn::Linear lin(2, 1);

@@ -64,7 +64,7 @@ std::vector<std::string> shapes(const nn::Module& m) {
 TEST(SeedNN, LinearLayerMapsNStarHinToNStarHout) {
   auto input = ag::ones({2, 3, 4});
   auto linear = nn::Linear(4, 2);
-  auto linear_output = (*linear)(input);
+  auto linear_output = linear(input);
   EXPECT_EQ(linear_output.sizes(), (ag::Dims{2, 3, 2}));  // torch.Size([2, 3, 2])
   // Every position sees the same all-ones row: W·1 + b.
   auto expected = linear->weight.sum({1}) + linear->bias;
@@ -85,7 +85,7 @@ TEST(SeedNN, SequentialBlock) {
 TEST(SeedNN, MultilayerPerceptronWithSequentialMember) {
   auto input = ag::randn({2, 5});
   auto model = std::make_shared<MultilayerPerceptron>(5, 3);
-  auto predict = (*model)(input);
+  auto predict = model->forward(input);
   EXPECT_EQ(predict.sizes(), (ag::Dims{2, 5}));
   EXPECT_EQ(shapes(*model), (std::vector<std::string>{"model.0.weight [3, 5]", "model.0.bias [3]",
                                                       "model.2.weight [5, 3]", "model.2.bias [5]"}));
@@ -103,7 +103,7 @@ TEST(SeedNN, MultilayerPerceptronWithSequentialMember) {
 TEST(SeedNN, MultilayerPerceptronWithLayerMembers) {
   auto input = ag::randn({2, 5});
   auto model = std::make_shared<MultilayerPerceptronLayers>(5, 3);
-  auto predict = (*model)(input);
+  auto predict = model->forward(input);
   EXPECT_EQ(predict.sizes(), (ag::Dims{2, 5}));
   EXPECT_EQ(shapes(*model), (std::vector<std::string>{"linear.weight [3, 5]", "linear.bias [3]",
                                                       "linear2.weight [5, 3]", "linear2.bias [5]"}));
@@ -121,7 +121,7 @@ TEST(SeedNN, BothFormsDrawTheSameParametersAndAgree) {
   ASSERT_EQ(pa.size(), pb.size());
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(pa[i].equal(pb[i])) << i;
   auto input = ag::randn({2, 5});
-  EXPECT_TRUE(a(input).equal(b(input)));
+  EXPECT_TRUE(a.forward(input).equal(b.forward(input)));
   // The state_dict of one loads into the other only by matching names, which differ.
   EXPECT_THROW(b.load_state_dict(a.state_dict()), std::runtime_error);
 }

@@ -67,9 +67,9 @@ double evaluate(nn::Module& model, const data::DatasetRef& test, dist::Communica
   double good = 0, count = 0;
   for (auto& batch : loader) {
     auto [x, y] = batch.unpack<2>();
-    Tensor out = model(x);
+    Tensor out = model.forward(x);
     if (classify) good += static_cast<double>((out.argmax(1) == y).to(kInt64).sum().item<int64_t>());
-    else good += nn::functional::mse_loss(out, y, nn::Reduction::Sum).item();
+    else good += nn::functional::mse_loss(out, y, ag::kSum).item();
     count += classify ? static_cast<double>(x.size(0)) : static_cast<double>(x.numel());
   }
   Tensor t = from_vector(std::vector<double>{good, count}, {2});
@@ -152,7 +152,7 @@ StepResult train_step(Run& r, const data::Example<>& batch) {
   r.optimizer->zero_grad();
   Tensor loss;
   try {
-    Tensor pred = (*r.info.module)(x);
+    Tensor pred = r.info.module->forward(x);
     loss = r.loss_kind == "mse" ? nn::functional::mse_loss(pred, y) : r.ce(pred, y);
     r.timer.mark(Phase::Forward);
     if (r.ddp) r.ddp->vote_stop(stop_signal.load() != 0);

@@ -10,13 +10,13 @@
 
 namespace ag::nn {
 
-LinearImpl::LinearImpl(int64_t in_features, int64_t out_features, bool with_bias)
-    : in_features(in_features), out_features(out_features) {
+LinearImpl::LinearImpl(const LinearOptions& o) : options(o) {
+  const int64_t in_features = o.in_features(), out_features = o.out_features();
   if (in_features < 0 || out_features < 0)
     throw std::invalid_argument("Linear: in_features and out_features must be non-negative, got " +
                                 std::to_string(in_features) + " and " + std::to_string(out_features));
   weight = register_parameter("weight", empty({out_features, in_features}));
-  bias = register_parameter("bias", with_bias ? empty({out_features}) : Tensor());
+  bias = register_parameter("bias", o.bias() ? empty({out_features}) : Tensor());
   reset_parameters();
 }
 
@@ -33,7 +33,7 @@ void LinearImpl::reset_parameters() {
 Tensor LinearImpl::forward(const Tensor& input) { return functional::linear(input, weight, bias); }
 
 std::string LinearImpl::extra_repr() const {
-  return "in_features=" + std::to_string(in_features) + ", out_features=" + std::to_string(out_features) +
+  return "in_features=" + std::to_string(options.in_features()) + ", out_features=" + std::to_string(options.out_features()) +
          ", bias=" + detail::python_bool(bias.defined());
 }
 

@@ -15,8 +15,9 @@
 namespace ag::nn {
 
 Tensor Module::forward(const Tensor&) {
-  throw std::logic_error(name() + " has no forward(input): a Module subclass must override "
-                                  "`Tensor forward(const Tensor&)` to be called with one tensor");
+  throw std::logic_error(name() + " has no forward(input) override: it was called as a Module (through a "
+                                  "ModulePtr), which reaches only `Tensor forward(const Tensor&) override`; call "
+                                  "a forward of another signature through the module's holder or its own class");
 }
 
 void Module::check_free_name(const std::string& name, const char* kind) const {
@@ -56,16 +57,24 @@ void Module::add_child(const std::string& name, ModulePtr child) {
   children_.insert_or_assign(name, std::move(child));
 }
 
+void Module::remove_child(const std::string& name) {
+  if (!children_.contains(name)) throw std::out_of_range(this->name() + ": no child module named '" + name + "'");
+  OrderedDict<ModulePtr> kept;
+  for (auto& [key, child] : children_)
+    if (key != name) kept.insert(key, std::move(child));
+  children_ = std::move(kept);
+}
+
 // ---- listings
 
-void Module::collect_modules(const std::string& prefix, ModuleList& out, std::unordered_set<const Module*>& seen) const {
+void Module::collect_modules(const std::string& prefix, NamedModuleRefs& out, std::unordered_set<const Module*>& seen) const {
   if (!seen.insert(this).second) return;
   out.emplace_back(prefix, this);
   for (const auto& [name, child] : children_) child->collect_modules(prefix.empty() ? name : prefix + "." + name, out, seen);
 }
 
 OrderedDict<Tensor> Module::collect_tensors(bool recurse, bool buffers) const {
-  ModuleList modules;
+  NamedModuleRefs modules;
   std::unordered_set<const Module*> seen_modules;
   if (recurse) collect_modules("", modules, seen_modules);
   else modules.emplace_back("", this);
@@ -95,7 +104,7 @@ OrderedDict<ModulePtr> Module::named_children() const {
 std::vector<ModulePtr> Module::children() const { return named_children().values(); }
 
 void Module::apply(const std::function<void(Module&)>& fn) {
-  ModuleList modules;
+  NamedModuleRefs modules;
   std::unordered_set<const Module*> seen;
   collect_modules("", modules, seen);
   // Post-order, as Module.apply: every child before its parent.
@@ -163,9 +172,7 @@ std::string Module::name() const {
   return base;
 }
 
-namespace {
-// Python's _addindent: indents every line but the first.
-std::string add_indent(const std::string& s, int spaces) {
+std::string Module::indent_repr(const std::string& s, int spaces) {
   std::string out;
   for (char c : s) {
     out += c;
@@ -173,7 +180,12 @@ std::string add_indent(const std::string& s, int spaces) {
   }
   return out;
 }
-}  // namespace
+
+std::vector<std::string> Module::repr_child_lines() const {
+  std::vector<std::string> lines;
+  for (const auto& [name, child] : children_) lines.push_back("(" + name + "): " + indent_repr(child->repr(), 2));
+  return lines;
+}
 
 std::string Module::repr() const {
   std::vector<std::string> lines;
@@ -183,9 +195,10 @@ std::string Module::repr() const {
     std::istringstream in(extra);
     for (std::string line; std::getline(in, line);) lines.push_back(line), ++extra_lines;
   }
-  for (const auto& [name, child] : children_) lines.push_back("(" + name + "): " + add_indent(child->repr(), 2));
+  std::vector<std::string> children = repr_child_lines();
+  lines.insert(lines.end(), children.begin(), children.end());
   std::string out = name() + "(";
-  if (extra_lines == 1 && children_.empty()) {
+  if (extra_lines == 1 && children.empty()) {
     out += lines[0];
   } else if (!lines.empty()) {
     out += "\n";

@@ -1,21 +1,24 @@
-// Sequential's indexing and forward chain.
+// Sequential's registration and forward chain.
 #include "ag/nn/sequential.h"
-
-#include <stdexcept>
 
 namespace ag::nn {
 
-ModulePtr SequentialImpl::operator[](int64_t index) const {
-  const auto n = static_cast<int64_t>(modules_.size());
-  if (index < -n || index >= n)
-    throw std::out_of_range("Sequential: index " + std::to_string(index) + " is out of range for " + std::to_string(n) +
-                            " modules");
-  return modules_[static_cast<size_t>(index < 0 ? index + n : index)];
+void SequentialImpl::append(ModulePtr module, Forward forward) {
+  add_child(std::to_string(modules_.size()), module);
+  modules_.push_back(std::move(module));
+  forwards_.push_back(forward);
+}
+
+void SequentialImpl::extend(const SequentialImpl& other) {
+  // Copies first: `seq->extend(*seq)` would otherwise read what it appends.
+  auto modules = other.modules_;
+  auto forwards = other.forwards_;
+  for (size_t i = 0; i < modules.size(); ++i) append(std::move(modules[i]), forwards[i]);
 }
 
 Tensor SequentialImpl::forward(const Tensor& input) {
   Tensor x = input;
-  for (const auto& m : modules_) x = m->forward(x);
+  for (size_t i = 0; i < modules_.size(); ++i) x = forwards_[i](*modules_[i], x);
   return x;
 }
 

@@ -235,11 +235,11 @@ Tensor class_loss(const Tensor& input, const Tensor& target, const ClassLossArgs
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& o) {
   return class_loss(input, target,
-                    {"cross_entropy", "CrossEntropyLossBackward0", o.weight, o.ignore_index, o.reduction, o.label_smoothing, false});
+                    {"cross_entropy", "CrossEntropyLossBackward0", o.weight(), o.ignore_index(), o.reduction(), o.label_smoothing(), false});
 }
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& o) {
-  return class_loss(input, target, {"nll_loss", "NllLossBackward0", o.weight, o.ignore_index, o.reduction, 0.0, true});
+  return class_loss(input, target, {"nll_loss", "NllLossBackward0", o.weight(), o.ignore_index(), o.reduction(), 0.0, true});
 }
 
 }  // namespace ag::nn::functional

@@ -114,16 +114,16 @@ Tensor weigh_and_reduce(const char* op, Tensor loss, const Tensor& weight, Reduc
 
 }  // namespace
 
-Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossOptions& options) {
   check_same_shape("mse_loss", input, target);
   return weigh_and_reduce("mse_loss", pointwise_loss<Mse>("mse_loss", "MseLossBackward0", input, target, Tensor()),
-                          Tensor(), reduction);
+                          Tensor(), options.reduction());
 }
 
-Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossOptions& options) {
   check_same_shape("l1_loss", input, target);
   return weigh_and_reduce("l1_loss", pointwise_loss<L1>("l1_loss", "L1LossBackward0", input, target, Tensor()),
-                          Tensor(), reduction);
+                          Tensor(), options.reduction());
 }
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCELossOptions& options) {
@@ -137,14 +137,14 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCE
                                   "binary_cross_entropy_with_logits)");
   }
   return weigh_and_reduce(op, pointwise_loss<Bce>(op, "BinaryCrossEntropyBackward0", input, target, Tensor()),
-                          options.weight, options.reduction);
+                          options.weight(), options.reduction());
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BCEWithLogitsLossOptions& options) {
   const char* op = "binary_cross_entropy_with_logits";
   check_same_shape(op, input, target);
-  const Tensor& pw = options.pos_weight;
+  const Tensor& pw = options.pos_weight();
   if (pw.defined()) {
     if (broadcast_shapes(input.sizes(), pw.sizes(), op) != input.sizes())
       throw std::invalid_argument(std::string(op) + ": pos_weight of shape " + to_string(pw.sizes()) +
@@ -154,7 +154,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
                                   "pass pos_weight.detach()");
   }
   return weigh_and_reduce(op, pointwise_loss<BceLogits>(op, "BinaryCrossEntropyWithLogitsBackward0", input, target, pw),
-                          options.weight, options.reduction);
+                          options.weight(), options.reduction());
 }
 
 }  // namespace ag::nn::functional

@@ -4,47 +4,10 @@
 #include <cstdint>
 #include <string_view>
 
+#include "ag/nn/loss_options.h"
 #include "ag/tensor.h"
 
-namespace ag::nn {
-
-/// How a loss combines its per-element (or per-sample) values, as PyTorch's `reduction=`.
-enum class Reduction { None, Mean, Sum };
-
-/// CrossEntropyLoss's keyword arguments: `F::cross_entropy(x, y, {.label_smoothing = 0.1})`.
-struct CrossEntropyLossOptions {
-  /// Per-class weight of shape (C); undefined means all ones.
-  Tensor weight{};
-  /// Samples whose class index equals this contribute nothing (index targets only).
-  int64_t ignore_index = -100;
-  Reduction reduction = Reduction::Mean;
-  /// ε in [0, 1]: the target becomes (1−ε)·onehot + ε/C.
-  double label_smoothing = 0.0;
-};
-
-/// NLLLoss's keyword arguments.
-struct NLLLossOptions {
-  Tensor weight{};
-  int64_t ignore_index = -100;
-  Reduction reduction = Reduction::Mean;
-};
-
-/// BCELoss's keyword arguments.
-struct BCELossOptions {
-  /// Rescales each element's loss; broadcast to the input's shape.
-  Tensor weight{};
-  Reduction reduction = Reduction::Mean;
-};
-
-/// BCEWithLogitsLoss's keyword arguments.
-struct BCEWithLogitsLossOptions {
-  Tensor weight{};
-  Reduction reduction = Reduction::Mean;
-  /// Weight of positive examples, broadcast along the last dim (one per class).
-  Tensor pos_weight{};
-};
-
-namespace functional {
+namespace ag::nn::functional {
 
 // ---- layers
 /// y = x·Wᵀ + b for x (*, in), W (out, in), b (out) or undefined → y (*, out).
@@ -71,9 +34,9 @@ Tensor log_softmax(const Tensor& input, int64_t dim);
 // ---- losses. `input` is the prediction, `target` what it should be.
 /// mean((x − y)²). Departure from PyTorch: a target whose shape differs from the
 /// input's is an error instead of a warning and a broadcast, which is almost always a bug.
-Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossOptions& options = {});
 /// mean(|x − y|); the same shape rule as mse_loss.
-Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossOptions& options = {});
 /// log_softmax and the negative log likelihood fused in one op. Input: logits (N, C),
 /// (C) or (N, C, d...). Target: int64 class indices (N) / () / (N, d...) in [0, C), or
 /// class probabilities of the input's shape. 'mean' with indices is
@@ -89,5 +52,4 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCE
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BCEWithLogitsLossOptions& options = {});
 
-}  // namespace functional
-}  // namespace ag::nn
+}  // namespace ag::nn::functional

@@ -2,9 +2,20 @@
 #pragma once
 #include <cstdint>
 
+#include "ag/arg.h"
 #include "ag/nn/module.h"
 
 namespace ag::nn {
+
+/// Linear's options: `Linear(LinearOptions(4, 2).bias(false))`.
+class LinearOptions {
+ public:
+  LinearOptions(int64_t in_features, int64_t out_features) : in_features_(in_features), out_features_(out_features) {}
+  AG_ARG(int64_t, in_features);
+  AG_ARG(int64_t, out_features);
+  /// Whether the layer adds a learned bias.
+  AG_ARG(bool, bias) = true;
+};
 
 /// Applies y = x·Wᵀ + b to inputs of shape (*, in_features), giving (*, out_features).
 /// Initialised as PyTorch does: kaiming_uniform_(a=√5) on the weight, then the bias
@@ -12,13 +23,16 @@ namespace ag::nn {
 /// ag::manual_seed(s) the values equal torch.manual_seed(s); nn.Linear(in, out).
 class LinearImpl : public Module {
  public:
-  LinearImpl(int64_t in_features, int64_t out_features, bool bias = true);
+  explicit LinearImpl(const LinearOptions& options);
+  LinearImpl(int64_t in_features, int64_t out_features, bool bias = true)
+      : LinearImpl(LinearOptions(in_features, out_features).bias(bias)) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   /// Draws the weight and bias again (PyTorch's reset_parameters).
   void reset_parameters();
 
-  int64_t in_features, out_features;
+  /// What the layer was built with (`linear->options.in_features()`).
+  LinearOptions options;
   /// (out_features, in_features).
   Tensor weight;
   /// (out_features), or undefined when built with bias = false.

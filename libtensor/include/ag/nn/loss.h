@@ -2,6 +2,7 @@
 // class weights held as buffers (so they follow state_dict and to(dtype)).
 #pragma once
 #include "ag/nn/functional.h"
+#include "ag/nn/loss_options.h"
 #include "ag/nn/module.h"
 
 namespace ag::nn {
@@ -15,32 +16,32 @@ class Loss : public Module {
   Tensor operator()(const Tensor& input, const Tensor& target) { return forward(input, target); }
 };
 
-/// Mean squared error; see functional::mse_loss.
+/// Mean squared error; see functional::mse_loss. `MSELoss(ag::kSum)` sums instead.
 class MSELossImpl : public Loss {
  public:
-  explicit MSELossImpl(Reduction reduction = Reduction::Mean) : reduction(reduction) {}
+  explicit MSELossImpl(MSELossOptions options = {}) : options(options) {}
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
-  Reduction reduction;
+  MSELossOptions options;
 };
 
 /// Mean absolute error; see functional::l1_loss.
 class L1LossImpl : public Loss {
  public:
-  explicit L1LossImpl(Reduction reduction = Reduction::Mean) : reduction(reduction) {}
+  explicit L1LossImpl(L1LossOptions options = {}) : options(options) {}
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
-  Reduction reduction;
+  L1LossOptions options;
 };
 
 /// Logits and class indices (or probabilities); see functional::cross_entropy.
-/// `ag::nn::CrossEntropyLoss loss({.ignore_index = 0, .label_smoothing = 0.1});`
+/// `ag::nn::CrossEntropyLoss loss(ag::nn::CrossEntropyLossOptions().ignore_index(0).label_smoothing(0.1));`
 class CrossEntropyLossImpl : public Loss {
  public:
   explicit CrossEntropyLossImpl(CrossEntropyLossOptions options = {});
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
-  /// options.weight is the registered buffer "weight".
+  /// options.weight() is the registered buffer "weight".
   CrossEntropyLossOptions options;
 };
 
@@ -74,9 +75,9 @@ class BCEWithLogitsLossImpl : public Loss {
 /// The holders (shared handles) of the modules above, as libtorch declares them.
 AG_MODULE(MSELoss);
 AG_MODULE(L1Loss);
-AG_MODULE_WITH_OPTIONS(CrossEntropyLoss, CrossEntropyLossOptions);
-AG_MODULE_WITH_OPTIONS(NLLLoss, NLLLossOptions);
-AG_MODULE_WITH_OPTIONS(BCELoss, BCELossOptions);
-AG_MODULE_WITH_OPTIONS(BCEWithLogitsLoss, BCEWithLogitsLossOptions);
+AG_MODULE(CrossEntropyLoss);
+AG_MODULE(NLLLoss);
+AG_MODULE(BCELoss);
+AG_MODULE(BCEWithLogitsLoss);
 
 }  // namespace ag::nn

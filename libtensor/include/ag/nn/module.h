@@ -51,14 +51,20 @@ auto hold(M&& m) {
   else if constexpr (is_shared_ptr<D>::value) return std::shared_ptr<typename D::element_type>(std::forward<M>(m));
   else return std::make_shared<D>(std::forward<M>(m));
 }
+
+/// The module class a ModuleArg holds (`LinearImpl` for a `Linear`), as written
+/// in the program: what a container calls forward on.
+template <ModuleArg M>
+using held_t = typename decltype(hold(std::declval<M>()))::element_type;
 }  // namespace detail
 
 /// Base class of layers and models. A subclass registers what it owns in its
-/// constructor and overrides forward:
+/// constructor and defines forward, with whatever parameters and result it needs
+/// (the holder and Sequential call it as declared in the subclass):
 ///
 ///     struct NetImpl : ag::nn::Module {
 ///       NetImpl() { fc = register_module("fc", ag::nn::Linear(4, 2)); }
-///       ag::Tensor forward(const ag::Tensor& x) override { return fc(x).relu(); }
+///       ag::Tensor forward(ag::Tensor x) { return fc(x).relu(); }
 ///       ag::nn::Linear fc{nullptr};
 ///     };
 ///     AG_MODULE(Net);  // Net net; net(x); net->fc->weight
@@ -74,11 +80,16 @@ class Module {
   Module& operator=(const Module&) = default;
   Module& operator=(Module&&) = default;
 
-  /// The computation on one input. The default throws: modules with another
-  /// signature (losses take input and target) define their own forward.
+  /// The computation on one input, for callers that know a module only as a
+  /// Module (a model chosen by name at run time). The default throws. Departure
+  /// from libtorch, whose Module has no forward: the library's own layers override
+  /// this one, but a subclass may instead declare its own forward (by value, with
+  /// other arguments, another result); the holder and Sequential call that one.
+  ///
+  /// There is deliberately no Module::operator()(x): on a subclass that declares
+  /// its own forward it would call this virtual one instead (the base's, or a
+  /// parent class's), silently. Call `holder(x)` or `impl.forward(x)`.
   virtual Tensor forward(const Tensor& input);
-  /// Calls forward, as Python's module(x) does.
-  Tensor operator()(const Tensor& input) { return forward(input); }
 
   // ---- registration (names must be non-empty and contain no '.')
   /// Registers `t` as a parameter and marks it requires_grad (it must be a leaf).
@@ -168,10 +179,16 @@ class Module {
  protected:
   /// Registers a child under `name` (replacing a child of the same name in place).
   void add_child(const std::string& name, ModulePtr child);
+  /// Unregisters the child `name` (ModuleDict::pop); throws std::out_of_range if there is none.
+  void remove_child(const std::string& name);
+  /// repr's lines for the children, "(name): repr" each; ModuleList groups repeats.
+  virtual std::vector<std::string> repr_child_lines() const;
+  /// Python's _addindent: indents every line of `s` but the first by `spaces`.
+  static std::string indent_repr(const std::string& s, int spaces);
 
  private:
-  using ModuleList = std::vector<std::pair<std::string, const Module*>>;
-  void collect_modules(const std::string& prefix, ModuleList& out, std::unordered_set<const Module*>& seen) const;
+  using NamedModuleRefs = std::vector<std::pair<std::string, const Module*>>;  // not "ModuleList": that would hide nn::ModuleList in subclasses
+  void collect_modules(const std::string& prefix, NamedModuleRefs& out, std::unordered_set<const Module*>& seen) const;
   OrderedDict<Tensor> collect_tensors(bool recurse, bool buffers) const;
   void collect_state(const std::string& prefix, StateDict& out) const;
   void check_free_name(const std::string& name, const char* kind) const;

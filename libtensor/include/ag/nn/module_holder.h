@@ -92,9 +92,9 @@ concept Holder = requires(const std::decay_t<H>& h) { detail::is_holder_of(h); }
     using ::ag::nn::ModuleHolder<Name##Impl>::ModuleHolder;    \
   }
 
-/// AG_MODULE for a module built from one options struct, which may also be given
-/// as a braced list: `CrossEntropyLoss loss({.ignore_index = 0});` (a braced list
-/// cannot be forwarded through the holder's template constructor).
+/// AG_MODULE for a module whose constructor takes one argument that may be
+/// written as a braced list: `LayerNorm norm({4, 5});` (a braced list cannot be
+/// forwarded through the holder's template constructor).
 #define AG_MODULE_WITH_OPTIONS(Name, Options)                                                            \
   class Name : public ::ag::nn::ModuleHolder<Name##Impl> {                                               \
    public:                                                                                               \
