@@ -287,3 +287,13 @@ TEST(DDP, WrapsAHolderAndIsCalledAsTheModule) {
   ag::nn::Linear empty{nullptr};
   EXPECT_THROW(DistributedDataParallel(empty, g_comm), std::logic_error);
 }
+
+TEST(DDP, DistributedSamplerFromADatasetAndTheCommunicator) {
+  ag::data::TensorDataset data(ag::arange(10.));
+  ag::data::DistributedSampler sampler(data, *g_comm, /*shuffle=*/false);
+  EXPECT_EQ(sampler.num_replicas(), g_comm->world_size());
+  EXPECT_EQ(sampler.rank(), g_comm->rank());
+  const int64_t w = g_comm->world_size();
+  EXPECT_EQ(sampler.num_samples(), (10 + w - 1) / w);
+  EXPECT_EQ(sampler.indices().front(), g_comm->rank());
+}

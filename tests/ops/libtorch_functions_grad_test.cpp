@@ -36,3 +36,37 @@ TEST(MaskedFillAndNorm, Gradcheck) {
   EXPECT_GRADCHECK([](const TensorList& x) { return x[0].norm(3); }, {a});
   EXPECT_GRADCHECK([](const TensorList& x) { return x[0].softmax(0); }, {a});
 }
+
+TEST(LibtorchLosses, PositionalFormsMatchTheFunctionalOnes) {
+  namespace F = ag::nn::functional;
+  ag::manual_seed(2);
+  Tensor logits = ag::randn({4, 3});
+  Tensor y = ag::tensor({0, 2, 1, 2});
+  Tensor w = ag::tensor({1., 2., 0.5});
+  Tensor logp = logits.log_softmax(1);
+  EXPECT_TRUE(ag::nll_loss(logp, y).allclose(F::nll_loss(logp, y)));
+  // Σ −logp[n, yₙ] by hand.
+  double sum = 0;
+  for (int n = 0; n < 4; ++n) sum -= logp.index({n, y.index({n}).item<int64_t>()}).item();
+  EXPECT_NEAR(ag::nll_loss(logp, y, /*weight=*/{}, ag::Reduction::Sum).item(), sum, 1e-5);
+  EXPECT_TRUE(ag::nll_loss(logp, y, w, ag::kMean, 2).allclose(
+      F::nll_loss(logp, y, ag::nn::NLLLossOptions().weight(w).ignore_index(2))));
+  EXPECT_TRUE(ag::cross_entropy_loss(logits, y, w).allclose(F::cross_entropy(logits, y, ag::nn::CrossEntropyLossOptions().weight(w))));
+  Tensor p = logits.sigmoid(), t = ag::rand({4, 3});
+  EXPECT_TRUE(ag::binary_cross_entropy(p, t).allclose(F::binary_cross_entropy(p, t)));
+  EXPECT_TRUE(ag::binary_cross_entropy_with_logits(logits, t, {}, {}, ag::kSum)
+                  .allclose(F::binary_cross_entropy_with_logits(logits, t, ag::nn::BCEWithLogitsLossOptions().reduction(ag::kSum))));
+}
+
+TEST(LibtorchChecks, ThrowWithTheConditionAndTheMessage) {
+  EXPECT_NO_THROW(TORCH_CHECK(1 + 1 == 2, "never"));
+  try {
+    const int64_t n = 3;
+    TORCH_CHECK(n == 4, "expected 4 items, got ", n);
+    FAIL() << "no throw";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "Expected n == 4 to be true, but got false. expected 4 items, got 3");
+  }
+  EXPECT_THROW(AT_ASSERT(false), std::runtime_error);
+  EXPECT_EQ(ag::str("a", 1, '-', 2.5), "a1-2.5");
+}

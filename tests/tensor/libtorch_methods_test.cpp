@@ -147,3 +147,23 @@ TEST(Factories, AnEmptyBraceIsStillAZeroDimensionalShape) {
   EXPECT_DOUBLE_EQ(m.sum({}).item(), 6);
   EXPECT_EQ(m.mean({}).dim(), 0);
 }
+
+TEST(Factories, FromBlobWithOptions) {
+  float values[6] = {1, 2, 3, 4, 5, 6};
+  Tensor t = ag::from_blob(values, {2, 3});
+  EXPECT_EQ(t.dtype(), ag::kFloat32);
+  values[4] = 50;  // shares the memory
+  EXPECT_EQ(t.index({1, 1}).item<float>(), 50);
+  double d[2] = {1, 2};
+  EXPECT_EQ(ag::from_blob(d, {2}, ag::kFloat64).sum().item(), 3);
+  EXPECT_EQ(ag::from_blob(d, {2}, ag::TensorOptions().dtype(ag::kFloat64)).sum().item(), 3);
+  EXPECT_THROW(ag::from_blob(d, {2}, ag::kCUDA), std::invalid_argument);
+}
+
+TEST(TensorMethods, ReductionNodesHavePyTorchsNames) {
+  Tensor x = ag::ones({2, 2}).requires_grad_(true);
+  EXPECT_EQ(x.sum().grad_fn()->name(), "SumBackward0");
+  EXPECT_EQ(x.sum(1).grad_fn()->name(), "SumBackward1");
+  EXPECT_EQ(x.mean().grad_fn()->name(), "MeanBackward0");
+  EXPECT_EQ(x.mean({0}).grad_fn()->name(), "MeanBackward1");
+}

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "ag/nn/functional.h"
@@ -46,6 +47,32 @@ inline Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction redu
 inline Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean) {
   return nn::functional::l1_loss(input, target, reduction);
 }
+/// libtorch's positional forms of the losses (`torch::nll_loss(out, y, {}, torch::Reduction::Sum)`).
+inline Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight = {},
+                       Reduction reduction = Reduction::Mean, int64_t ignore_index = -100) {
+  return nn::functional::nll_loss(
+      input, target, nn::NLLLossOptions().weight(weight).reduction(reduction).ignore_index(ignore_index));
+}
+inline Tensor cross_entropy_loss(const Tensor& input, const Tensor& target, const Tensor& weight = {},
+                                 Reduction reduction = Reduction::Mean, int64_t ignore_index = -100,
+                                 double label_smoothing = 0.0) {
+  return nn::functional::cross_entropy(input, target,
+                                       nn::CrossEntropyLossOptions()
+                                           .weight(weight)
+                                           .reduction(reduction)
+                                           .ignore_index(ignore_index)
+                                           .label_smoothing(label_smoothing));
+}
+inline Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = {},
+                                   Reduction reduction = Reduction::Mean) {
+  return nn::functional::binary_cross_entropy(input, target, nn::BCELossOptions().weight(weight).reduction(reduction));
+}
+inline Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight = {},
+                                               const Tensor& pos_weight = {}, Reduction reduction = Reduction::Mean) {
+  return nn::functional::binary_cross_entropy_with_logits(
+      input, target, nn::BCEWithLogitsLossOptions().weight(weight).pos_weight(pos_weight).reduction(reduction));
+}
+
 /// Huber-like loss: 0.5·d²/β where |d| < β, else |d| − 0.5·β, for d = input − target
 /// (β = 0 is l1_loss). Shapes must match, as in mse_loss.
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean,
@@ -60,3 +87,17 @@ std::string str(const Args&... args) {
 }
 
 }  // namespace ag
+
+/// libtorch's argument checks: throw std::runtime_error with the condition and the
+/// message parts when `cond` is false (AG_CHECK is the same under allgrad's prefix).
+#define AG_CHECK(cond, ...)                                                                         \
+  do {                                                                                              \
+    if (!(cond)) throw std::runtime_error(::ag::str("Expected " #cond " to be true, but got false. " \
+                                                    __VA_OPT__(, ) __VA_ARGS__));                   \
+  } while (0)
+#ifndef TORCH_CHECK
+#define TORCH_CHECK(cond, ...) AG_CHECK(cond __VA_OPT__(, ) __VA_ARGS__)
+#endif
+#ifndef AT_ASSERT
+#define AT_ASSERT(cond, ...) AG_CHECK(cond __VA_OPT__(, ) __VA_ARGS__)
+#endif

@@ -316,6 +316,13 @@ Tensor from_vector(const std::vector<double>& v, const Dims& shape, TensorOption
 Tensor from_vector(const std::vector<int64_t>& v, const Dims& shape, TensorOptions opts = {});
 /// Wraps memory owned elsewhere without copying; `owner` keeps it alive.
 Tensor from_blob(void* data, const Dims& shape, ScalarType dtype, std::shared_ptr<void> owner = nullptr);
+/// libtorch's form: the dtype from `opts` (float32 by default); the memory must outlive the tensor.
+inline Tensor from_blob(void* data, const Dims& shape, TensorOptions opts = {}) {
+  check_cpu_device(opts.device_, "from_blob");
+  Tensor t = from_blob(data, shape, opts.dtype_or(kFloat32));
+  if (opts.requires_grad_) t.requires_grad_(true);
+  return t;
+}
 Tensor empty(const Dims& shape, TensorOptions opts = {});
 Tensor zeros(const Dims& shape, TensorOptions opts = {});
 Tensor ones(const Dims& shape, TensorOptions opts = {});

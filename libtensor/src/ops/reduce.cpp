@@ -43,7 +43,8 @@ int64_t count(const Tensor& a, const Dims& red) {
 Tensor sum(const Tensor& a, const Dims& dims, bool keepdim) {
   Tensor out = kernels::reduce(check_defined(a, "sum"), dims, keepdim, ReduceOp::Sum);
   Dims shape = a.sizes(), red = reduced_dims(a, dims, "sum");
-  record("SumBackward", out, {&a}, [shape, red, keepdim](const Tensor& g, NeedsGrad) -> TensorList {
+  // PyTorch's names: SumBackward0 for the whole tensor, SumBackward1 along dims.
+  record(dims.empty() ? "SumBackward0" : "SumBackward1", out, {&a}, [shape, red, keepdim](const Tensor& g, NeedsGrad) -> TensorList {
     return {expand_back(g, shape, red, keepdim)};
   });
   return out;
@@ -53,7 +54,7 @@ Tensor mean(const Tensor& a, const Dims& dims, bool keepdim) {
   Tensor out = kernels::reduce(check_defined(a, "mean"), dims, keepdim, ReduceOp::Mean);
   Dims shape = a.sizes(), red = reduced_dims(a, dims, "mean");
   double n = static_cast<double>(count(a, red));
-  record("MeanBackward", out, {&a}, [shape, red, keepdim, n](const Tensor& g, NeedsGrad) -> TensorList {
+  record(dims.empty() ? "MeanBackward0" : "MeanBackward1", out, {&a}, [shape, red, keepdim, n](const Tensor& g, NeedsGrad) -> TensorList {
     return {expand_back(g / n, shape, red, keepdim)};
   });
   return out;

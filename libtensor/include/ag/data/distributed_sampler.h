@@ -2,6 +2,7 @@
 // Pure arithmetic on (N, world size, rank, epoch, seed); no communication.
 #pragma once
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include "ag/data/sampler.h"
@@ -31,6 +32,17 @@ class DistributedSampler : public Sampler {
  public:
   DistributedSampler(int64_t dataset_size, int64_t num_replicas, int64_t rank, bool shuffle = true,
                      uint64_t seed = 0, bool drop_last = false);
+  /// Python's DistributedSampler(dataset): the dataset's size, and the world size and rank
+  /// of `group` (an ag::dist::Communicator, or anything with world_size() and rank()).
+  template <typename D, typename Group>
+    requires requires(const D& d, const Group& g) {
+      d.size();
+      g.world_size();
+      g.rank();
+    }
+  DistributedSampler(const D& dataset, const Group& group, bool shuffle = true, uint64_t seed = 0,
+                     bool drop_last = false)
+      : DistributedSampler(size_of(dataset), group.world_size(), group.rank(), shuffle, seed, drop_last) {}
 
   /// Indices per rank per epoch (PyTorch's num_samples).
   int64_t size() const override { return num_samples_; }
@@ -48,6 +60,18 @@ class DistributedSampler : public Sampler {
   std::vector<int64_t> indices() const;
 
  private:
+  /// A dataset's size, whether size() gives a number or (libtorch's datasets) an optional one.
+  template <typename D>
+  static int64_t size_of(const D& dataset) {
+    const auto n = dataset.size();
+    if constexpr (requires { n.has_value(); }) {
+      if (!n.has_value()) throw std::invalid_argument("DistributedSampler: the dataset has no size (a stream)");
+      return static_cast<int64_t>(*n);
+    } else {
+      return static_cast<int64_t>(n);
+    }
+  }
+
   /// This rank's share of the epoch from global cursor `cursor` on.
   std::vector<int64_t> rank_indices(int64_t cursor, int64_t pass_samples) const;
 
