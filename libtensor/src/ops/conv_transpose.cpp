@@ -1,7 +1,8 @@
-// conv_transpose2d: argument checks, output shape, and the autograd node around
-// the adjoint-conv2d kernels in kernels/conv_transpose2d.cpp.
+// conv_transpose2d: argument checks and the output shape; ops/convolution.cpp runs
+// the adjoint-conv2d kernels (kernels/conv_transpose2d.cpp) and records the autograd node.
 #include "ag/nn/functional_conv.h"
 #include "kernels/conv_transpose2d.h"
+#include "ops/convolution.h"
 #include "ops/op_util.h"
 #include "ops/size2_text.h"
 
@@ -19,14 +20,7 @@ kernels::Conv2dGeometry check_and_measure(const Tensor& x, const Tensor& w, cons
   if (w.dim() != 4)
     fail("expected a 4-D weight [in_channels, out_channels/groups, kH, kW], got weight of shape " +
          to_string(w.sizes()));
-  if (x.dtype() != w.dtype() || (b.defined() && b.dtype() != x.dtype()))
-    fail(std::string("input, weight and bias must have the same dtype, got input ") + dtype_name(x.dtype()) +
-         ", weight " + dtype_name(w.dtype()) + (b.defined() ? std::string(", bias ") + dtype_name(b.dtype()) : ""));
-  if (!x.is_floating_point()) fail(std::string("expected a float32 or float64 input, got ") + dtype_name(x.dtype()));
-  if (groups < 1) fail("groups must be positive, got " + std::to_string(groups));
-  if (stride.h < 1 || stride.w < 1) fail("stride must be positive, got " + pair_str(stride));
-  if (dilation.h < 1 || dilation.w < 1) fail("dilation must be positive, got " + pair_str(dilation));
-  if (padding.h < 0 || padding.w < 0) fail("padding must be non-negative, got " + pair_str(padding));
+  check_convolution_arguments(x, w, b, stride, padding, dilation, groups, fail);
   if (output_padding.h < 0 || output_padding.w < 0)
     fail("output_padding must be non-negative, got " + pair_str(output_padding));
   // Output padding only picks one of the output sizes that a stride (or dilation) maps onto the same input size.
@@ -83,36 +77,7 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
          to_string(input.sizes()));
   const kernels::Conv2dGeometry g =
       check_and_measure(input, weight, bias, stride, padding, output_padding, groups, dilation);
-  Tensor x = kernels::contiguous(input), w = kernels::contiguous(weight);
-  Tensor b = bias.defined() ? kernels::contiguous(bias) : Tensor();
-  Tensor out = detail::make_empty({g.batch, g.in_channels, g.in_h, g.in_w}, x.dtype());
-  AG_DISPATCH_FLOATING(x.dtype(), "conv_transpose2d", [&] {
-    kernels::conv_transpose2d_forward<scalar_t>(g, x.data_ptr<scalar_t>(), w.data_ptr<scalar_t>(),
-                                                b.defined() ? b.data_ptr<scalar_t>() : nullptr,
-                                                out.data_ptr<scalar_t>());
-  });
-  if (autograd::any_requires_grad({&input, &weight, &bias})) {
-    // dW needs the input, dx needs the weight: save only what a wanted gradient reads.
-    SavedTensor sx(weight.requires_grad() ? x : Tensor()), sw(input.requires_grad() ? w : Tensor());
-    Dims w_shape = weight.sizes();
-    record("ConvolutionBackward0", out, {&input, &weight, &bias},
-           [sx, sw, g, w_shape](const Tensor& grad, NeedsGrad n) -> TensorList {
-             Tensor gy = kernels::contiguous(grad), gx, gw, gb;
-             const ScalarType t = gy.dtype();
-             if (n[0]) gx = detail::make_empty({g.batch, g.out_channels, g.out_h, g.out_w}, t);
-             if (n[1]) gw = detail::make_empty(w_shape, t);
-             if (n[2]) gb = detail::make_empty({g.in_channels}, t);
-             const Tensor& xv = sx.unpack("ConvolutionBackward0");
-             const Tensor& wv = sw.unpack("ConvolutionBackward0");
-             AG_DISPATCH_FLOATING(t, "conv_transpose2d_backward", [&] {
-               auto ptr = [](const Tensor& v) { return v.defined() ? v.data_ptr<scalar_t>() : nullptr; };
-               kernels::conv_transpose2d_backward<scalar_t>(g, ptr(xv), ptr(wv), gy.data_ptr<scalar_t>(), ptr(gx),
-                                                            ptr(gw), ptr(gb));
-             });
-             return {gx, gw, gb};
-           });
-  }
-  return out;
+  return run_convolution(input, weight, bias, g, /*transposed=*/true);
 }
 
 }  // namespace ag::nn::functional
