@@ -50,3 +50,17 @@ TEST(Functional, InASequentialWithNoParameters) {
 TEST(Functional, RefusesAnEmptyFunction) {
   EXPECT_THROW(nn::Functional(nn::FunctionalImpl::Function()), std::invalid_argument);
 }
+
+TEST(FunctionalOptions, DropoutOptionsGiveThePositionalResults) {
+  namespace F = ag::nn::functional;
+  ag::Tensor x = ag::tensor({{1., -2., 3.}, {0.5, 0., -1.}});
+  EXPECT_TRUE(F::dropout(x, F::DropoutFuncOptions().p(0.5).training(false)).equal(x));
+  ag::manual_seed(4);
+  ag::Tensor a = F::dropout(ag::ones({1000}), F::DropoutFuncOptions(0.25));
+  ag::manual_seed(4);
+  ag::Tensor b = F::dropout(ag::ones({1000}), 0.25, true);
+  EXPECT_TRUE(a.equal(b));
+  EXPECT_FALSE(a.equal(ag::ones({1000})));
+  ag::Tensor img = ag::ones({2, 4, 3, 3});
+  EXPECT_TRUE(F::dropout2d(img, F::Dropout2dFuncOptions().training(false)).equal(img));
+}

@@ -7,6 +7,7 @@
 #include "ag/nn/flatten.h"
 #include "ag/nn/functional.h"
 #include "ag/nn/functional_module.h"
+#include "ag/nn/functional_options.h"
 #include "ag/nn/init.h"
 #include "ag/nn/linear.h"
 #include "ag/nn/loss.h"
