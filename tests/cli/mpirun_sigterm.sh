@@ -15,12 +15,15 @@ ARGS=(train --model mlp:784,4096,4096,10 --data synthetic:400 --batch-size 10 --
       --checkpoint-dir ck --checkpoint-every 1 --max-steps 30)
 "$MPIEXEC" --oversubscribe -n 2 "$AG" "${ARGS[@]}" >run.out 2>run.err &
 launcher=$!
-# Wait for a save in progress (its temporary file), then stop the launcher.
-for _ in $(seq 1 600); do
-  if compgen -G "ck/.ckpt-*.tmp-*" >/dev/null; then break; fi
+# Wait for a complete checkpoint and then a later save in progress (its temporary file),
+# then stop the launcher: the stop must leave the complete one to resume from. (Stopping
+# during the very first save leaves nothing to resume, which a slow build can hit.)
+saving() { compgen -G "ck/ckpt-*.agc" >/dev/null && compgen -G "ck/.ckpt-*.tmp-*" >/dev/null; }
+for _ in $(seq 1 1200); do
+  if saving; then break; fi
   sleep 0.05
 done
-compgen -G "ck/.ckpt-*.tmp-*" >/dev/null || { kill -KILL $launcher; die "no save in progress seen"; }
+saving || { kill -KILL $launcher; die "no save in progress after a complete checkpoint seen"; }
 kill -TERM $launcher
 wait $launcher
 rc=$?
