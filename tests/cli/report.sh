@@ -93,7 +93,7 @@ assert "run/metrics.jsonl" in legend and "old.jsonl" in legend, legend
 lines = polylines(two)
 assert lines[("run/metrics.jsonl", "loss")] == 12 and lines[("old.jsonl", "loss")] == 5, lines
 assert lines[("old.jsonl", "test_accuracy")] == 1, lines
-marks = [a for t, a in two.tags if t == "path" and a.get("class") == "mark"]
+marks = [a for t, a in two.tags if t == "path" and a.get("data-mark") == "skipped"]
 assert len(marks) == 2, marks  # steps 3 and 5
 assert "holds no configuration line" in " ".join(two.text)
 print("report structure ok")

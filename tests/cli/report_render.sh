@@ -13,9 +13,14 @@ CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 cd "$AG_TMP" || exit 1
 
 mkdir a b
-run "$MPIEXEC" --oversubscribe -np 2 "$AG" train --model mlp:784,32,10 --data synthetic:2000 --epochs 3 --threads 1 --quiet \
-  --log-every 4 --metrics a/metrics.jsonl
-expect_ok "run a" || finish
+# Run a stops after 8 steps and resumes from its checkpoint: the report marks the
+# checkpoints and the restart.
+A=(--model mlp:784,32,10 --data synthetic:2000 --epochs 3 --threads 1 --quiet --log-every 4 --metrics a/metrics.jsonl
+   --checkpoint-dir a --checkpoint-every 8)
+run "$MPIEXEC" --oversubscribe -np 2 "$AG" train "${A[@]}" --max-steps 8
+expect_ok "run a, first part" || finish
+run "$MPIEXEC" --oversubscribe -np 2 "$AG" train "${A[@]}" --resume auto
+expect_ok "run a, resumed" || finish
 run "$MPIEXEC" --oversubscribe -np 2 "$AG" train --model mlp:784,64,10 --data synthetic:2000 --epochs 3 --threads 1 --quiet \
   --log-every 4 --lr 1e-3 --metrics b/metrics.jsonl
 expect_ok "run b" || finish
@@ -30,7 +35,7 @@ timeout 90 "${CHROME[@]}" --dump-dom "file://$AG_TMP/report.html" >dom.html 2>do
 [ -s dom.html ] || die "chromium dumped no DOM: $(tail -n 5 dom.err)"
 if grep -E "Uncaught|ERROR:CONSOLE|:CONSOLE\(|Failed to load resource" shot.err dom.err; then fail "console errors while rendering"; fi
 
-python3 - dom.html "$PNG" <<'PY' || fail "the rendered page"
+python3 - dom.html "$PNG" a/metrics.jsonl <<'PY' || fail "the rendered page"
 import struct, sys
 from html.parser import HTMLParser
 class Page(HTMLParser):
@@ -38,8 +43,11 @@ class Page(HTMLParser):
         super().__init__()
         self.lines = {}
         self.segments = 0
+        self.marks = {}
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if "data-mark" in a:
+            self.marks[a["data-mark"]] = self.marks.get(a["data-mark"], 0) + 1
         if tag == "polyline":
             self.lines[(a["data-run"], a["data-series"])] = len(a["points"].split())
         if tag == "rect" and a.get("class") == "segment":
@@ -51,6 +59,10 @@ for run in ("a", "b"):
         assert p.lines[(run, s)] == 12, (run, s, p.lines)
     assert p.lines[(run, "test_accuracy")] == 3, p.lines
 assert p.segments == 2 * 2 * 6, p.segments
+import json
+saves = {json.loads(l)["checkpoint"]["step"] for l in open(sys.argv[3]) if '"checkpoint"' in l}
+assert len(saves) >= 6 and 8 in saves, saves
+assert p.marks == {"checkpoint": len(saves), "restart": 1}, (p.marks, saves)
 png = open(sys.argv[2], "rb").read()
 assert png[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
 w, h = struct.unpack(">II", png[16:24])

@@ -23,7 +23,8 @@ svg.chart { width: 480px; max-width: 100%; height: auto; } svg.chart.wide { widt
 svg.chart .title { font-size: 14px; font-weight: 600; } svg.chart .tick { font-size: 11px; fill: #444; } svg.chart .axis { font-size: 12px; }
 svg.chart .grid { stroke: #e4e4e4; } svg.chart .frame { fill: none; stroke: #999; }
 svg.chart .series { fill: none; stroke-width: 1.8; } svg.chart .series.faint { stroke-width: 1; stroke-opacity: 0.3; }
-svg.chart .mark { fill: #e8a000; }
+svg.chart .mark { fill: #e8a000; } svg.chart .mark.checkpoint { fill: #555; }
+svg.chart .mark.restart { stroke: #d62728; stroke-width: 1.5; stroke-dasharray: 5 3; }
 table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #ccc; padding: 2px 8px; text-align: right; } td.l, th.l { text-align: left; }
 .note { color: #666; font-size: 12px; }
 @media print {
@@ -112,7 +113,10 @@ std::string training_charts(const std::vector<RunLog>& runs) {
     loss.series.push_back(series(r, i, "loss-smoothed", x, smooth(l, kSmoothing)));
     lr.series.push_back(series(r, i, "lr", x, rate));
     sps.series.push_back(series(r, i, "samples_per_s", x, speed));
-    for (double m : skipped_marks(r)) loss.marks.push_back(m);
+    const std::string who = runs.size() > 1 ? r.name + ": " : "";
+    for (double m : skipped_marks(r)) loss.marks.push_back({m, "skipped", who + "skipped step (non-finite gradients)"});
+    for (double m : r.checkpoints) loss.marks.push_back({m, "checkpoint", who + "checkpoint saved"});
+    for (double m : r.restarts) loss.marks.push_back({m, "restart", who + "process (re)started"});
     std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> by_key;
     for (const auto& e : r.evals) by_key[e.key].first.push_back(e.step), by_key[e.key].second.push_back(e.value);
     for (const auto& [key, xy] : by_key) {
@@ -123,12 +127,12 @@ std::string training_charts(const std::vector<RunLog>& runs) {
       c.series.push_back(s);
     }
   }
-  loss.mark_label = "skipped step (non-finite gradients)";
   std::string o = "<h2>Training</h2>\n<div class=\"charts\">\n" + line_chart(loss);
   for (const auto& [key, c] : evals) o += line_chart(c);
   o += line_chart(lr) + line_chart(sps) + "</div>\n";
   o += "<p class=\"note\">Loss: raw (faint) and smoothed (exponential moving average, weight " + fixed(kSmoothing, 1) +
-       "). Triangles under the loss axis: steps skipped for non-finite gradients (logged at the next metrics line).</p>\n";
+       "). Under the loss axis: triangles mark steps skipped for non-finite gradients (logged at the next metrics line), squares "
+       "the checkpoints saved; dashed lines mark where a process started again (resumed from a checkpoint).</p>\n";
   return o;
 }
 

@@ -66,7 +66,18 @@ RunLog load_run(const std::string& run) {
     json::Value v = json::parse(line, where);
     if (v.kind != json::Value::Kind::Object) throw std::runtime_error(where + ": a metrics line is a JSON object");
     if (const json::Value* c = v.find("config")) {
+      const json::Value* start = c->kind == json::Value::Kind::Object ? c->find("start_step") : nullptr;
+      const double from = start && start->kind == json::Value::Kind::Number ? start->number : 0;
+      if (log.config || from > 0) log.restarts.push_back(from);
       if (!log.config) log.config = *c;  // a resumed run repeats it
+      continue;
+    }
+    if (const json::Value* c = v.find("checkpoint")) {
+      if (c->kind != json::Value::Kind::Object) throw std::runtime_error(where + ": \"checkpoint\" is not an object");
+      const double step = number(*c, "step", where + ": \"checkpoint\"");
+      // A resumed run saves those steps again.
+      while (!log.checkpoints.empty() && log.checkpoints.back() >= step) log.checkpoints.pop_back();
+      log.checkpoints.push_back(step);
       continue;
     }
     const double step = number(v, "step", where);

@@ -33,6 +33,11 @@ struct RunLog {
   std::optional<json::Value> config;  // the first {"config": ...} line
   std::vector<StepRow> steps;
   std::vector<EvalRow> evals;
+  /// Steps after which a checkpoint was saved.
+  std::vector<double> checkpoints;
+  /// Steps a process (re)started from: each configuration line after the first, and the
+  /// first when it resumed a checkpoint.
+  std::vector<double> restarts;
 };
 
 /// Reads `run`: a metrics file, or a directory holding one named metrics.jsonl.

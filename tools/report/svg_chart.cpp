@@ -77,7 +77,8 @@ const char* palette(size_t n) {
 std::string line_chart(const LineChart& c) {
   std::vector<const std::vector<double>*> xs, ys;
   for (const auto& s : c.series) xs.push_back(&s.x), ys.push_back(&s.y);
-  std::vector<double> marks = c.marks;
+  std::vector<double> marks;
+  for (const auto& m : c.marks) marks.push_back(m.x);
   xs.push_back(&marks);
   const Range xr = range_of(xs, false), yr = range_of(ys, true);
   const double pw = kWidth - kLeft - kRight, ph = kHeight - kTop - kBottom;
@@ -108,9 +109,16 @@ std::string line_chart(const LineChart& c) {
         o += "<circle class=\"point\" cx=\"" + num(X(s.x[i])) + "\" cy=\"" + num(Y(s.y[i])) + "\" r=\"3\" fill=\"" + s.color + "\"><title>" + escape(s.run) +
              ": step " + tick_text(s.x[i]) + ", " + tick_text(s.y[i]) + "</title></circle>\n";
   }
-  for (double m : c.marks)
-    o += "<path class=\"mark\" d=\"M" + num(X(m)) + "," + num(kTop + ph) + " l-4,8 h8 z\"><title>" + escape(c.mark_label) + " at step " + tick_text(m) +
-         "</title></path>\n";
+  for (const auto& m : c.marks) {
+    const std::string x = num(X(m.x)), attrs = "class=\"mark " + escape(m.kind) + "\" data-mark=\"" + escape(m.kind) + "\"";
+    const std::string tip = "<title>" + escape(m.label) + " at step " + tick_text(m.x) + "</title>";
+    if (m.kind == "restart")
+      o += "<line " + attrs + " x1=\"" + x + "\" x2=\"" + x + "\" y1=\"" + num(kTop) + "\" y2=\"" + num(kTop + ph) + "\">" + tip + "</line>\n";
+    else if (m.kind == "checkpoint")
+      o += "<rect " + attrs + " x=\"" + num(X(m.x) - 3) + "\" y=\"" + num(kTop + ph + 2) + "\" width=\"6\" height=\"6\">" + tip + "</rect>\n";
+    else
+      o += "<path " + attrs + " d=\"M" + x + "," + num(kTop + ph) + " l-4,8 h8 z\">" + tip + "</path>\n";
+  }
   return o + "</svg>\n";
 }
 

@@ -21,12 +21,18 @@ struct Series {
   bool points = false;  // a dot at each point (few points, e.g. evaluations)
 };
 
+/// An event on the step axis. Kinds draw differently: "skipped" a triangle under the
+/// axis, "checkpoint" a square under it, "restart" a dashed line across the plot.
+struct Mark {
+  double x = 0;
+  std::string kind;   // data-mark attribute
+  std::string label;  // tooltip
+};
+
 struct LineChart {
   std::string title, x_label, y_label;
   std::vector<Series> series;
-  /// x positions marked below the axis (skipped steps), with the marks' tooltip.
-  std::vector<double> marks;
-  std::string mark_label;
+  std::vector<Mark> marks;
 };
 
 std::string line_chart(const LineChart& c);

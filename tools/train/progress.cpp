@@ -10,6 +10,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "json.h"
 #include "standard_streams.h"
 
 namespace ag::tools {
@@ -96,6 +97,13 @@ void Progress::metrics(int64_t step, int64_t epoch, double loss, double lr, doub
 void Progress::metrics_config(const std::string& settings) {
   if (!metrics_) return;
   std::fprintf(metrics_, "{\"config\": %s}\n", settings.c_str());
+  flush_or_throw(metrics_, metrics_name_);
+}
+
+void Progress::metrics_checkpoint(int64_t step, const std::string& path, double ms) {
+  if (!metrics_) return;
+  std::fprintf(metrics_, "{\"checkpoint\": {\"step\": %lld, \"path\": %s, \"ms\": %.3f}}\n", static_cast<long long>(step),
+               json::quote(path).c_str(), ms);
   flush_or_throw(metrics_, metrics_name_);
 }
 

@@ -27,6 +27,8 @@ class Progress {
                std::optional<double> test_accuracy = std::nullopt, const std::string& extra = "");
   /// The metrics file's line `{"config": settings}` (a JSON object), once at start-up.
   void metrics_config(const std::string& settings);
+  /// `{"checkpoint": {"step", "path", "ms"}}` after each save, for the report's marks.
+  void metrics_checkpoint(int64_t step, const std::string& path, double ms);
   void end_epoch();
   /// The run's last line, printed even when quiet (the caller prints it on rank 0 only);
   /// a failed write throws, naming stdout and the OS error.

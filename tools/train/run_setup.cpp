@@ -86,7 +86,8 @@ std::string config_json(const Run& r, int threads) {
   for (const auto& [name, value] : r.identity) settings += (settings.empty() ? "" : ", ") + json::quote(name) + ": " + json::quote(value);
   settings += ", \"log-every\": " + json::quote(std::to_string(r.o.log_every)) + ", \"eval-every\": " + json::quote(std::to_string(r.o.eval_every));
   return "{\"version\": " + json::quote(allgrad_version()) + ", \"world_size\": " + std::to_string(r.world) +
-         ", \"threads\": " + std::to_string(threads) + ", \"blas\": " + json::quote(blas_report()) + ", \"settings\": {" + settings + "}}";
+         ", \"threads\": " + std::to_string(threads) +
+         ", \"start_step\": " + std::to_string(r.state->step) + ", \"blas\": " + json::quote(blas_report()) + ", \"settings\": {" + settings + "}}";
 }
 
 }  // namespace

@@ -135,8 +135,11 @@ std::string non_finite_report(dist::Communicator& comm, int64_t step, const std:
 std::string timed_save(Run& r) {
   if (!r.ckdir) return "";
   r.timer.skip();
+  const auto start = Clock::now();
   std::string path = save(r);
   r.timer.mark(Phase::Ckpt);
+  if (!path.empty())
+    r.out.metrics_checkpoint(r.state->step, path, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   return path;
 }
 
