@@ -64,3 +64,34 @@ TEST(Profiler, ThreadsGetTheirOwnIdsAndNamesAreEscaped) {
   EXPECT_NE(json.find(R"("ph": "X")"), std::string::npos);
   EXPECT_NE(json.find(R"("pid": 3)"), std::string::npos);
 }
+
+TEST(Profiler, KeyAveragesTakeEnclosedEventsOutOfSelfTime) {
+  namespace profiler = ag::profiler;
+  using profiler::Clock;
+  const Clock::time_point t0{};
+  auto at = [&](int us) { return t0 + std::chrono::microseconds(us); };
+  // Thread 0: a 100 us phase holding two ops of 30 and 20 us, the second holding a 5 us op;
+  // thread 1: one 40 us exchange overlapping the phase in time but not enclosed by it.
+  std::vector<profiler::Event> events = {
+      {"forward", "step", at(0), at(100), 0},     {"Linear", "op", at(10), at(40), 0}, {"Linear", "op", at(50), at(70), 0},
+      {"Relu", "op", at(55), at(60), 0},          {"allreduce", "comm", at(20), at(60), 1},
+  };
+  const auto rows = profiler::key_averages(events);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].name, "forward");
+  EXPECT_DOUBLE_EQ(rows[0].self_us, 50);
+  EXPECT_DOUBLE_EQ(rows[0].total_us, 100);
+  EXPECT_EQ(rows[1].name, "Linear");
+  EXPECT_EQ(rows[1].calls, 2);
+  EXPECT_DOUBLE_EQ(rows[1].total_us, 50);
+  EXPECT_DOUBLE_EQ(rows[1].self_us, 45);
+  EXPECT_EQ(rows[2].name, "allreduce");
+  EXPECT_DOUBLE_EQ(rows[2].self_us, 40);
+  EXPECT_EQ(rows[3].name, "Relu");
+  EXPECT_DOUBLE_EQ(rows[3].self_us, 5);
+  const std::string table = profiler::key_averages_table(events, 2);
+  EXPECT_NE(table.find("Self ms"), std::string::npos) << table;
+  EXPECT_NE(table.find("forward"), std::string::npos) << table;
+  EXPECT_EQ(table.find("Relu"), std::string::npos) << table;
+  EXPECT_NE(table.find("2 more rows"), std::string::npos) << table;
+}

@@ -50,6 +50,9 @@ PY
 mkdir c1 c2
 run "$AG" train "${FLAGS[@]}" --checkpoint-dir c1 --profile one.json
 expect_ok "one rank with --profile" && { check one.json 1 || fail "one-rank trace"; }
+# The summary table (printed even with --quiet): rank 0's events by self time.
+contains "$OUT" "--profile one.json: rank 0's events by self time" "the --profile table"
+contains "$OUT" "LinearBackward0" "the --profile table's rows"
 run "$AG" train "${FLAGS[@]}" --checkpoint-dir c1b
 expect_ok "one rank without --profile"
 [ ! -e one.json.tmp ] || fail "a temporary trace file was left behind"
@@ -59,5 +62,28 @@ contains "$ERR" "--profile 'missing/t.json': cannot create" "--profile into a mi
 if [ -n "$MPIEXEC" ]; then
   run "$MPIEXEC" --oversubscribe -np 2 "$AG" train "${FLAGS[@]}" --checkpoint-dir c2 --profile two.json
   expect_ok "two ranks with --profile" && { check two.json 2 || fail "two-rank trace"; }
+  # Several buckets a step: the first buckets' exchanges start while backward is still
+  # computing the first layer's gradients (bucket order is reverse registration order).
+  run "$MPIEXEC" --oversubscribe -np 2 "$AG" train --model mlp:784,512,512,10 --data synthetic:2000 --epochs 1 --threads 1 --quiet \
+    --max-steps 6 --bucket-cap-mb 0.5 --profile overlap.json
+  expect_ok "two ranks, small buckets" && python3 - overlap.json <<'PY' || fail "bucket exchanges overlapping backward"
+import json, sys
+events = [e for e in json.load(open(sys.argv[1]))["traceEvents"] if e["ph"] == "X"]
+for rank in (0, 1):
+    mine = [e for e in events if e["pid"] == rank]
+    overlapped = 0
+    phases = [e for e in mine if e["cat"] == "step" and e["name"] == "backward"]
+    assert len(phases) == 6, len(phases)
+    for ph in phases:
+        inside = lambda e: ph["ts"] <= e["ts"] <= ph["ts"] + ph["dur"]
+        buckets = sorted((e for e in mine if e["cat"] == "comm" and e["name"].startswith("DDP allreduce of bucket") and inside(e)), key=lambda e: e["ts"])
+        nodes = [e for e in mine if e["cat"] == "backward" and inside(e)]
+        assert len(buckets) >= 3, [b["name"] for b in buckets]
+        last_compute = max(e["ts"] + e["dur"] for e in nodes)
+        overlapped += buckets[0]["ts"] < last_compute
+    # Every step should overlap; a preempted communication thread may miss one.
+    assert overlapped >= 4, f"rank {rank}: the first bucket's exchange started before backward ended in {overlapped} of 6 steps"
+print("overlap ok")
+PY
 fi
 finish

@@ -129,6 +129,7 @@ const std::vector<Flag>& flags() {
       AG_INT("eval-every", eval_every, 0, "epochs between test evaluations (0: never)"),
       AG_SWITCH("quiet", quiet, true, "print only the summary"),
       AG_REAL("collective-timeout", collective_timeout, 1, "seconds a collective may make no progress before the job is aborted"),
+      AG_REAL("bucket-cap-mb", bucket_cap_mb, 0.001, "gradient bucket size in MiB: each bucket's exchange starts as soon as backward has produced its gradients"),
       Flag{"nan-policy", "abort | skip: a non-finite gradient stops the run (naming step, rank, parameter) or drops the step on every rank",
            [](TrainOptions& o, const std::string& v) { o.nan_policy = one_of("nan-policy", v, {"abort", "skip"}); },
            [](const TrainOptions& o) { return o.nan_policy; }},

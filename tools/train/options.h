@@ -34,6 +34,7 @@ struct TrainOptions {
   int64_t eval_every = 1;
   bool quiet = false;
   double collective_timeout = 600;
+  double bucket_cap_mb = 25;  // PyTorch DDP's bucket_cap_mb
   std::string nan_policy = "abort";
   bool detect_anomaly = false;
   bool flush_denormal = true;

@@ -15,7 +15,7 @@ std::string real(double v) {
 }
 
 // What a resumed run may set differently from the run that wrote the checkpoint.
-const std::set<std::string> kMayChangeOnResume = {"epochs", "max-steps", "checkpoint-dir", "checkpoint-every", "keep", "nan-policy"};
+const std::set<std::string> kMayChangeOnResume = {"epochs", "max-steps", "checkpoint-dir", "checkpoint-every", "keep", "nan-policy", "bucket-cap-mb"};
 
 }  // namespace
 
@@ -42,6 +42,7 @@ dist::Settings run_identity(const TrainOptions& o, const std::string& model_spec
       {"init-weights", o.init_weights},
       {"nan-policy", o.nan_policy},
       {"flush-denormal", o.flush_denormal ? "on" : "off"},
+      {"bucket-cap-mb", real(o.bucket_cap_mb)},
   };
 }
 

@@ -136,7 +136,11 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
   }
   resume_or_init(r);
 
-  if (r.world > 1) r.ddp = std::make_unique<dist::DistributedDataParallel>(*r.info.module, comm);
+  if (r.world > 1) {
+    dist::DDPOptions ddp_options;
+    ddp_options.bucket_cap_bytes = static_cast<size_t>(o.bucket_cap_mb * (1 << 20));
+    r.ddp = std::make_unique<dist::DistributedDataParallel>(*r.info.module, comm, ddp_options);
+  }
   const int threads = get_num_threads();
   if (test_env("AG_TEST_SLOW_DATA_RANK") == r.rank) r.test_slow_data = std::chrono::milliseconds(std::max<int64_t>(0, test_env("AG_TEST_SLOW_DATA_MS")));
   r.out.metrics_config(config_json(r, threads));

@@ -16,7 +16,8 @@ void write_trace(Run& r) {
   const size_t dropped = profiler::dropped();
   std::string mine = "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": " + std::to_string(r.rank) +
                      ", \"args\": {\"name\": \"rank " + std::to_string(r.rank) + "\"}}";
-  const std::string events = profiler::trace_events_json(profiler::stop(), r.rank, r.trace_origin);
+  const std::vector<profiler::Event> recorded = profiler::stop();
+  const std::string events = profiler::trace_events_json(recorded, r.rank, r.trace_origin);
   if (!events.empty()) mine += ",\n" + events;
   std::vector<std::string> all = r.world > 1 ? r.comm.allgather_string(mine) : std::vector<std::string>{mine};
   if (r.rank != 0) return;
@@ -25,6 +26,10 @@ void write_trace(Run& r) {
   doc += "\n]}\n";
   r.trace_file->write(doc.data(), doc.size());
   r.trace_file->commit();
+  // Printed even when --quiet: the user asked for the profile.
+  std::string table = profiler::key_averages_table(recorded);
+  table.pop_back();  // summary() ends the line
+  r.out.summary("--profile " + r.o.profile + ": rank 0's events by self time\n" + table);
   if (dropped) r.say("--profile: " + std::to_string(dropped) + " events after the first million were not recorded");
 }
 

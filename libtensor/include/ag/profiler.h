@@ -67,4 +67,20 @@ class Scope {
 /// "ph": "X", microseconds from `origin`), pid = `pid`, comma-separated, no brackets.
 std::string trace_events_json(const std::vector<Event>& events, int pid, Clock::time_point origin);
 
+/// One row of key_averages(): the events of one category and name.
+struct OpAverage {
+  std::string name, category;
+  int64_t calls = 0;
+  double total_us = 0;  // wall time of the events
+  double self_us = 0;   // less the time of the events each encloses on its thread
+};
+
+/// The events grouped by (category, name), most self time first (torch.profiler's
+/// key_averages()).
+std::vector<OpAverage> key_averages(const std::vector<Event>& events);
+
+/// key_averages() as a text table of its first `top` rows: name, category, calls, self
+/// time, share of all self time, total time, average per call.
+std::string key_averages_table(const std::vector<Event>& events, size_t top = 15);
+
 }  // namespace ag::profiler
