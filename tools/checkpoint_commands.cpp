@@ -13,8 +13,8 @@ namespace ag::tools {
 int run_checkpoint_tool(const std::string& cmd, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   if (cmd == "inspect") {
     InspectOptions o;
-    auto pos = positional(args, {}, {{"--json", &o.json}, {"--verify", &o.verify}});
-    if (pos.size() != 1) throw UsageError("usage: allgrad inspect FILE|DIR [--json] [--verify]");
+    auto pos = positional(args, {}, {{"--json", &o.json}, {"--verify", &o.verify}, {"--stats", &o.stats}});
+    if (pos.size() != 1) throw UsageError("usage: allgrad inspect FILE|DIR [--json] [--verify] [--stats]");
     return inspect(pos[0], o, out);
   }
   if (cmd == "diff") {

@@ -21,9 +21,9 @@ struct CommandResult {
   std::string out;
 };
 
-CommandResult inspect(const std::string& path, bool as_json = false, bool verify = false) {
+CommandResult inspect(const std::string& path, bool as_json = false, bool verify = false, bool stats = false) {
   std::ostringstream os;
-  int code = tools::inspect(path, {as_json, verify}, os);
+  int code = tools::inspect(path, {as_json, verify, stats}, os);
   return {code, os.str()};
 }
 
@@ -95,6 +95,34 @@ TEST(Inspect, TablesShowHeaderMetadataStatsAndScalars) {
                                                                 "0", "5.5", "2.75", "1.80278", "11.2472", "0", "0"}));
   EXPECT_EQ(row(r.out, "lr"), (std::vector<std::string>{"lr", "double", "0.001"}));
   EXPECT_EQ(row(r.out, "type"), (std::vector<std::string>{"type", "string", "\"adam\""}));
+}
+
+TEST(Inspect, StatsAddHistogramsOfTheFiniteValues) {
+  ScratchDir dir;
+  std::string path = dir / "c.agc";
+  Checkpoint c = with_specials();
+  save_checkpoint(c, path);
+  // fc1.weight is 0, 0.5, ..., 5.5: ten bins of 0.55, the last one closed.
+  tools::Histogram h = tools::tensor_histogram(c.section("model").get_tensor("fc1.weight"));
+  EXPECT_EQ(h.lo, 0);
+  EXPECT_EQ(h.hi, 5.5);
+  EXPECT_EQ(h.counts, (std::vector<int64_t>{2, 1, 1, 1, 1, 1, 1, 1, 1, 2}));
+  // weird holds -3, 1, NaN and inf: only the finite values count.
+  EXPECT_EQ(tools::tensor_histogram(c.section("model").get_tensor("weird"), 4).counts, (std::vector<int64_t>{1, 0, 0, 1}));
+  EXPECT_EQ(tools::tensor_histogram(ag::full({3}, 2.0)).counts, (std::vector<int64_t>{3}));
+  EXPECT_TRUE(tools::tensor_histogram(ag::full({2}, std::nan(""))).counts.empty());
+
+  CommandResult plain = inspect(path), text = inspect(path, false, false, true);
+  EXPECT_EQ(plain.out.find("histogram of"), std::string::npos);
+  EXPECT_NE(text.out.find("histogram of fc1.weight (10 bins):\n    [          0,        0.55) "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("histogram of weird (10 bins)"), std::string::npos) << text.out;
+  json::Value v = json::parse(inspect(path, true, false, true).out, "inspect --json --stats output");
+  const json::Value& fc1 = v.find("sections")->find("model")->find("tensors")->array[0];
+  ASSERT_EQ(fc1.find("name")->string, "fc1.weight");
+  std::vector<int64_t> counts;
+  for (const auto& n : fc1.find("histogram")->find("counts")->array) counts.push_back(n.integer);
+  EXPECT_EQ(counts, h.counts);
+  EXPECT_EQ(fc1.find("histogram")->find("hi")->number, 5.5);
 }
 
 TEST(Inspect, JsonCarriesTheSameFacts) {

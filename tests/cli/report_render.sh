@@ -44,8 +44,13 @@ class Page(HTMLParser):
         self.lines = {}
         self.segments = 0
         self.marks = {}
+        self.hists = []
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag == "svg" and "hist" in a.get("class", ""):
+            self.hists.append([])
+        if tag == "rect" and a.get("class") == "bin":
+            self.hists[-1].append(int(a["data-count"]))
         if "data-mark" in a:
             self.marks[a["data-mark"]] = self.marks.get(a["data-mark"], 0) + 1
         if tag == "polyline":
@@ -63,6 +68,9 @@ import json
 saves = {json.loads(l)["checkpoint"]["step"] for l in open(sys.argv[3]) if '"checkpoint"' in l}
 assert len(saves) >= 6 and 8 in saves, saves
 assert p.marks == {"checkpoint": len(saves), "restart": 1}, (p.marks, saves)
+# Run a's directory holds its checkpoints: the histograms of the model's four tensors.
+assert [sum(h) for h in p.hists] == [32 * 784, 32, 10 * 32, 10], [sum(h) for h in p.hists]
+assert all(len(h) == 20 for h in p.hists), p.hists
 png = open(sys.argv[2], "rb").read()
 assert png[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
 w, h = struct.unpack(">II", png[16:24])

@@ -18,6 +18,8 @@ struct InspectOptions {
   bool json = false;
   /// Check everything and print one line; the exit code says valid (0) or not (1).
   bool verify = false;
+  /// Add each tensor's histogram of its finite values to the statistics.
+  bool stats = false;
 };
 
 /// Prints a checkpoint (a file, or a directory's latest): header, metadata, per
@@ -83,5 +85,16 @@ struct TensorStats {
 /// Statistics of `t` (any dtype; bool counts as 0/1). min, max and mean are
 /// NaN when there is no finite value.
 TensorStats tensor_stats(const Tensor& t);
+
+/// Counts of the finite values of a tensor in `bins` equal bins over [lo, hi], its
+/// finite minimum and maximum (the last bin holds hi). No finite value: no counts.
+/// A constant tensor: every value in one bin over [v, v].
+struct Histogram {
+  double lo = 0, hi = 0;
+  std::vector<int64_t> counts;
+};
+Histogram tensor_histogram(const Tensor& t, int bins = 10);
+/// The histogram as text, one line per bin: its range, a bar of `width` at most, the count.
+std::string histogram_text(const Histogram& h, const std::string& indent, int width = 40);
 
 }  // namespace ag::tools

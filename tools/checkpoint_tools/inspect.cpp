@@ -38,7 +38,7 @@ std::string scalar_json(const StateValue& v) {
   return "null";
 }
 
-void print_text(const std::string& path, const std::string& warning, const CheckpointHeader& h, const Checkpoint& c,
+void print_text(const std::string& path, const std::string& warning, const CheckpointHeader& h, const Checkpoint& c, bool stats,
                 std::ostream& out) {
   const CheckpointMeta& m = c.meta;
   out << "checkpoint  " << path << "\n";
@@ -77,6 +77,13 @@ void print_text(const std::string& path, const std::string& warning, const Check
                  std::to_string(s.inf_count)});
     }
     if (!table.empty()) table.print(out, "  ");
+    if (stats)
+      for (const StateDict::Entry& e : dict.entries()) {
+        if (e.kind() != StateKind::Tensor) continue;
+        const Histogram hist = tensor_histogram(std::get<Tensor>(e.value));
+        out << "  histogram of " << e.name << " (" << hist.counts.size() << (hist.counts.size() == 1 ? " bin" : " bins") << "):\n"
+            << histogram_text(hist, "    ");
+      }
     if (!scalar_table.empty()) {
       if (!table.empty()) out << "  scalars:\n";
       scalar_table.print(out, table.empty() ? "  " : "    ");
@@ -84,7 +91,7 @@ void print_text(const std::string& path, const std::string& warning, const Check
   }
 }
 
-void print_json(const std::string& path, const std::string& warning, const CheckpointHeader& h, const Checkpoint& c,
+void print_json(const std::string& path, const std::string& warning, const CheckpointHeader& h, const Checkpoint& c, bool stats,
                 std::ostream& out) {
   const CheckpointMeta& m = c.meta;
   out << "{\"path\": " << json::quote(path);
@@ -117,7 +124,14 @@ void print_json(const std::string& path, const std::string& warning, const Check
       out << "], \"numel\": " << t.numel() << ", \"bytes\": " << t.nbytes() << ", \"min\": " << json::number(s.min)
           << ", \"max\": " << json::number(s.max) << ", \"mean\": " << json::number(s.mean)
           << ", \"std\": " << json::number(s.std) << ", \"l2_norm\": " << json::number(s.l2_norm)
-          << ", \"nan\": " << s.nan_count << ", \"inf\": " << s.inf_count << "}";
+          << ", \"nan\": " << s.nan_count << ", \"inf\": " << s.inf_count;
+      if (stats) {
+        const Histogram hist = tensor_histogram(t);
+        out << ", \"histogram\": {\"lo\": " << json::number(hist.lo) << ", \"hi\": " << json::number(hist.hi) << ", \"counts\": [";
+        for (size_t k = 0; k < hist.counts.size(); ++k) out << (k ? ", " : "") << hist.counts[k];
+        out << "]}";
+      }
+      out << "}";
       sep = ",";
     }
     out << "],\n   \"scalars\": [";
@@ -175,8 +189,8 @@ int inspect(const std::string& path_or_dir, const InspectOptions& opts, std::ost
   if (path != path_or_dir) warning += leftovers_note(path_or_dir, warning.empty());
   CheckpointHeader h = read_checkpoint_header(path);
   Checkpoint c = load_checkpoint(path);
-  if (opts.json) print_json(path, warning, h, c, out);
-  else print_text(path, warning, h, c, out);
+  if (opts.json) print_json(path, warning, h, c, opts.stats, out);
+  else print_text(path, warning, h, c, opts.stats, out);
   return 0;
 }
 

@@ -19,7 +19,8 @@ body { font: 14px/1.4 system-ui, sans-serif; margin: 24px auto; max-width: 1000p
 h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ccc; }
 .legend span { display: inline-block; margin-right: 18px; } .legend i { display: inline-block; width: 22px; height: 4px; margin-right: 6px; vertical-align: middle; }
 .charts { display: flex; flex-wrap: wrap; gap: 12px; }
-svg.chart { width: 480px; max-width: 100%; height: auto; } svg.chart.wide { width: 720px; }
+svg.chart { width: 480px; max-width: 100%; height: auto; } svg.chart.wide { width: 720px; } svg.chart.hist { width: 300px; }
+svg.chart .bin { fill: #1f77b4; }
 svg.chart .title { font-size: 14px; font-weight: 600; } svg.chart .tick { font-size: 11px; fill: #444; } svg.chart .axis { font-size: 12px; }
 svg.chart .grid { stroke: #e4e4e4; } svg.chart .frame { fill: none; stroke: #999; }
 svg.chart .series { fill: none; stroke-width: 1.8; } svg.chart .series.faint { stroke-width: 1; stroke-opacity: 0.3; }
@@ -194,12 +195,28 @@ std::vector<double> smooth(const std::vector<double>& v, double w) {
   return out;
 }
 
-std::string html_report(const std::vector<RunLog>& runs) {
+namespace {
+
+std::string checkpoint_section(const std::vector<CheckpointHistograms>& checkpoints) {
+  if (checkpoints.empty()) return "";
+  std::string o = "<h2>Parameters</h2>\n";
+  for (const auto& c : checkpoints) {
+    o += "<h3>" + escape(c.run) + ": " + escape(c.path) + "</h3>\n<div class=\"charts\">\n";
+    for (const auto& t : c.tensors) o += histogram_chart({t.name, t.lo, t.hi, t.counts});
+    o += "</div>\n";
+  }
+  return o + "<p class=\"note\">Histograms of the model's tensors in each run's latest checkpoint (finite values, 20 equal bins "
+             "from the smallest to the largest; allgrad inspect --stats prints them as text).</p>\n";
+}
+
+}  // namespace
+
+std::string html_report(const std::vector<RunLog>& runs, const std::vector<CheckpointHistograms>& checkpoints) {
   std::string title = "allgrad report";
   if (runs.size() == 1) title += ": " + runs[0].name;
   return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + escape(title) + "</title>\n<style>" + kStyle +
          "</style>\n</head>\n<body>\n<h1>" + escape(title) + "</h1>\n" + legend(runs) + training_charts(runs) + timing_section(runs) +
-         config_tables(runs) + "</body>\n</html>\n";
+         checkpoint_section(checkpoints) + config_tables(runs) + "</body>\n</html>\n";
 }
 
 }  // namespace ag::tools::report

@@ -47,4 +47,13 @@ struct StackedBars {
 
 std::string stacked_bars(const StackedBars& c);
 
+/// Counts in equal bins over [lo, hi] as vertical bars (a tensor's histogram), small.
+struct HistogramChart {
+  std::string title;
+  double lo = 0, hi = 0;
+  std::vector<int64_t> counts;
+};
+
+std::string histogram_chart(const HistogramChart& c);
+
 }  // namespace ag::tools::report
