@@ -47,9 +47,9 @@ Range range_of(const std::vector<const std::vector<double>*>& vs, bool pad) {
   return {lo - m, hi + m};
 }
 
-std::string svg_open(double height, const std::string& title, const char* cls = "chart") {
-  return std::string("<svg class=\"") + cls + "\" viewBox=\"0 0 " + num(kWidth) + " " + num(height) + "\" role=\"img\" aria-label=\"" +
-         escape(title) + "\">\n<text class=\"title\" x=\"" + num(kWidth / 2) + "\" y=\"18\" text-anchor=\"middle\">" + escape(title) + "</text>\n";
+std::string svg_open(double height, const std::string& title, const char* cls = "chart", double width = kWidth) {
+  return std::string("<svg class=\"") + cls + "\" viewBox=\"0 0 " + num(width) + " " + num(height) + "\" role=\"img\" aria-label=\"" +
+         escape(title) + "\">\n<text class=\"title\" x=\"" + num(width / 2) + "\" y=\"18\" text-anchor=\"middle\">" + escape(title) + "</text>\n";
 }
 
 }  // namespace
@@ -160,23 +160,24 @@ std::string stacked_bars(const StackedBars& c) {
 }
 
 std::string histogram_chart(const HistogramChart& c) {
-  const double height = 200, bottom = 36, top = 28, pw = kWidth - kLeft - kRight, ph = height - top - bottom;
+  // Drawn at half a line chart's width, so that its text reads at the same size in a 300px box.
+  const double width = 320, height = 170, left = 44, right = 10, bottom = 24, top = 26, pw = width - left - right, ph = height - top - bottom;
   int64_t most = 1;
   for (int64_t n : c.counts) most = std::max(most, n);
-  std::string o = svg_open(height, c.title, "chart hist");
-  o += "<rect class=\"frame\" x=\"" + num(kLeft) + "\" y=\"" + num(top) + "\" width=\"" + num(pw) + "\" height=\"" + num(ph) + "\"/>\n";
+  std::string o = svg_open(height, c.title, "chart hist", width);
+  o += "<rect class=\"frame\" x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(pw) + "\" height=\"" + num(ph) + "\"/>\n";
   const double w = c.counts.empty() ? 0 : pw / static_cast<double>(c.counts.size());
   const double step = c.counts.empty() ? 0 : (c.hi - c.lo) / static_cast<double>(c.counts.size());
   for (size_t k = 0; k < c.counts.size(); ++k) {
     const double h = ph * static_cast<double>(c.counts[k]) / static_cast<double>(most);
     const double a = c.lo + step * static_cast<double>(k);
-    o += "<rect class=\"bin\" data-count=\"" + std::to_string(c.counts[k]) + "\" x=\"" + num(kLeft + w * static_cast<double>(k) + 1) + "\" y=\"" +
+    o += "<rect class=\"bin\" data-count=\"" + std::to_string(c.counts[k]) + "\" x=\"" + num(left + w * static_cast<double>(k) + 1) + "\" y=\"" +
          num(top + ph - h) + "\" width=\"" + num(std::max(0.0, w - 2)) + "\" height=\"" + num(h) + "\"><title>[" + tick_text(a) + ", " +
          tick_text(a + step) + "): " + std::to_string(c.counts[k]) + "</title></rect>\n";
   }
-  o += "<text class=\"tick\" x=\"" + num(kLeft) + "\" y=\"" + num(top + ph + 16) + "\" text-anchor=\"start\">" + tick_text(c.lo) + "</text>";
-  o += "<text class=\"tick\" x=\"" + num(kLeft + pw) + "\" y=\"" + num(top + ph + 16) + "\" text-anchor=\"end\">" + tick_text(c.hi) + "</text>\n";
-  o += "<text class=\"tick\" x=\"" + num(kLeft - 6) + "\" y=\"" + num(top + 10) + "\" text-anchor=\"end\">" + std::to_string(most) + "</text>\n";
+  o += "<text class=\"tick\" x=\"" + num(left) + "\" y=\"" + num(top + ph + 16) + "\" text-anchor=\"start\">" + tick_text(c.lo) + "</text>";
+  o += "<text class=\"tick\" x=\"" + num(left + pw) + "\" y=\"" + num(top + ph + 16) + "\" text-anchor=\"end\">" + tick_text(c.hi) + "</text>\n";
+  o += "<text class=\"tick\" x=\"" + num(left - 6) + "\" y=\"" + num(top + 10) + "\" text-anchor=\"end\">" + std::to_string(most) + "</text>\n";
   return o + "</svg>\n";
 }
 
