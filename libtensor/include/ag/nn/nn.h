@@ -6,6 +6,7 @@
 #include "ag/nn/dropout.h"
 #include "ag/nn/flatten.h"
 #include "ag/nn/functional.h"
+#include "ag/nn/functional_attention.h"
 #include "ag/nn/functional_module.h"
 #include "ag/nn/functional_options.h"
 #include "ag/nn/init.h"
