@@ -127,6 +127,10 @@ const std::vector<Flag>& flags() {
       AG_TEXT("profile", profile, "Chrome trace-event JSON file (chrome://tracing, Perfetto) of every rank: forward ops, backward nodes, gradient exchanges, step phases"),
       AG_INT("log-every", log_every, 1, "steps between log lines"),
       AG_INT("eval-every", eval_every, 0, "epochs between test evaluations (0: never)"),
+      AG_INT("eval-every-steps", eval_every_steps, 0, "language models: steps between validation losses on --eval-batches held-out batches (0: at epoch ends only)"),
+      AG_INT_RANGE("eval-batches", eval_batches, 1, 1 << 20, "language models: held-out batches (of --batch-size windows, the first ones of the validation data) per validation loss"),
+      AG_INT_RANGE("grad-accum", grad_accum, 1, 1 << 20, "micro-batches per optimizer step: gradients of N batches (each loss scaled by 1/N) are summed, under DDP exchanged once on the last"),
+      AG_REAL("clip-grad-norm", clip_grad_norm, 0, "clip the global 2-norm of all gradients (after DDP's averaging, so alike on every rank) to this before each step (0: off)"),
       AG_SWITCH("quiet", quiet, true, "print only the summary"),
       AG_REAL("collective-timeout", collective_timeout, 1, "seconds a collective may make no progress before the job is aborted"),
       Flag{"nan-policy", "abort | skip: a non-finite gradient stops the run (naming step, rank, parameter) or drops the step on every rank",
@@ -207,6 +211,9 @@ void check_combination(TrainOptions& o) {
   optimizers().check(o.optimizer);
   schedulers().check(o.scheduler);
   if (o.resume == "auto" && o.checkpoint_dir.empty()) throw UsageError("--resume auto needs --checkpoint-dir");
+  const bool gpt = o.model == "gpt" || o.model.rfind("gpt:", 0) == 0;
+  if (gpt && !is_token_data(o.data)) throw UsageError("--data " + o.data + ": a gpt trains on text:FILE or tokens:TRAIN.bin[,VAL.bin] data");
+  if (!gpt && is_token_data(o.data)) throw UsageError("--data " + o.data + ": text and token data are for a language model (--model gpt:...)");
 }
 
 }  // namespace

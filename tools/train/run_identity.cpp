@@ -42,6 +42,8 @@ dist::Settings run_identity(const TrainOptions& o, const std::string& model_spec
       {"init-weights", o.init_weights},
       {"nan-policy", o.nan_policy},
       {"flush-denormal", o.flush_denormal ? "on" : "off"},
+      {"grad-accum", std::to_string(o.grad_accum)},
+      {"clip-grad-norm", real(o.clip_grad_norm)},
   };
 }
 

@@ -89,6 +89,36 @@ std::string config_json(const Run& r, int threads) {
          ", \"threads\": " + std::to_string(threads) + ", \"blas\": " + json::quote(blas_report()) + ", \"settings\": {" + settings + "}}";
 }
 
+// --no-shuffle for a language model under W ranks: llm.c's order for the global batch of
+// B·W rows (batch k = windows k·B·W .. k·B·W + B·W − 1, contiguous), each rank taking its
+// contiguous B rows, r·B .. r·B + B − 1, instead of DistributedSampler's every W-th
+// window. DistributedSampler without shuffling hands rank r the positions r, r + W, ...,
+// so position d = r + i·W (row i of rank r) is mapped to window (i / B)·B·W + r·B + i % B.
+// Windows past the last whole global batch keep their place.
+data::DatasetRef llmc_order(const data::DatasetRef& windows, int64_t batch, int64_t world) {
+  const int64_t n = windows->size(), whole = n / (batch * world) * (batch * world);
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  for (int64_t d = 0; d < n; ++d) {
+    const int64_t rank = d % world, i = d / world;
+    order[static_cast<size_t>(d)] = d < whole ? (i / batch) * batch * world + rank * batch + i % batch : d;
+  }
+  return data::DatasetRef(std::make_shared<data::Subset>(windows, order));
+}
+
+// A language model's parameters in nanoGPT's two groups (configure_optimizers): weight
+// decay on every parameter of two or more dims (the Linear weights and the embeddings,
+// the tied wte/lm_head weight among them), none on biases and LayerNorm weights.
+// Other models keep one group.
+std::unique_ptr<optim::Optimizer> build_optimizer(Run& r) {
+  const NamedTensors params = r.info.module->named_parameters();
+  if (!r.info.language_model) return optimizers().build(r.o.optimizer, params, r.o);
+  NamedTensors decay, no_decay;
+  for (const auto& [name, p] : params) (p.dim() >= 2 ? decay : no_decay).insert(name, p);
+  auto opt = optimizers().build(r.o.optimizer, decay, r.o);
+  if (!no_decay.empty()) opt->add_param_group(optim::ParamGroup(no_decay, {{"weight_decay", 0.0}}));
+  return opt;
+}
+
 }  // namespace
 
 Run::Run(const TrainOptions& opts, const std::shared_ptr<dist::Communicator>& c)
@@ -113,17 +143,19 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
   r.loss_kind = o.loss.empty() ? r.info.default_loss : o.loss;
   if (r.loss_kind == "cross-entropy" && r.info.classes == 0)
     throw UsageError("--loss cross-entropy needs a classifier; " + o.model + " is an autoencoder");
-  r.data = open_data(o.data, r.info.input_shape, r.info.default_loss == "mse" ? 0 : r.info.classes, o.seed);
+  r.data = open_data(o.data, r.info.input_shape, r.info.default_loss == "mse" ? 0 : r.info.classes, o.seed, r.info.language_model);
+  if (r.info.language_model && o.no_shuffle && r.world > 1) r.data->train = llmc_order(r.data->train, o.batch_size, r.world);
   // Before anything is trained or written: ranks started with other settings stop here.
   r.identity = run_identity(o, r.info.spec, r.data->train->size());
   dist::require_same_settings(r.comm, r.identity);
 
   r.sampler = std::make_shared<data::DistributedSampler>(r.data->train->size(), r.world, r.rank, !o.no_shuffle, o.seed);
   r.loader = std::make_unique<data::DataLoader<>>(r.data->train, data::DataLoaderOptions(o.batch_size).sampler(r.sampler).seed(o.seed));
-  r.optimizer = optimizers().build(o.optimizer, r.info.module->named_parameters(), o);
+  r.optimizer = build_optimizer(r);
   // The schedule spans every epoch; --max-steps only stops early, so a run cut short and
   // resumed follows the same learning rates as one that was not.
-  r.schedule = schedulers().build(o.scheduler, *r.optimizer, o.epochs * r.loader->size());
+  const int64_t steps_per_epoch = (r.loader->size() + o.grad_accum - 1) / o.grad_accum;
+  r.schedule = schedulers().build(o.scheduler, *r.optimizer, o.epochs * steps_per_epoch);
   r.state = std::make_unique<TrainingRun>(*r.info.module, *r.optimizer, *r.loader, r.schedule.sched.get());
   r.state->model_spec = r.info.spec;
   r.state->world_size = r.world;
