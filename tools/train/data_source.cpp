@@ -217,11 +217,14 @@ DataSource text_source(const std::string& args, int64_t context) {
 DataSource token_file_source(const std::string& args, int64_t context, int64_t vocab) {
   const size_t comma = args.find(',');
   const std::string train = args.substr(0, comma), val = comma == std::string::npos ? "" : args.substr(comma + 1);
+  data::TokenStream train_tokens, val_tokens;
   try {
-    return token_windows(data::read_llmc_tokens(train, vocab), val.empty() ? nullptr : data::read_llmc_tokens(val, vocab), context, train, val);
+    train_tokens = data::read_llmc_tokens(train, vocab);
+    if (!val.empty()) val_tokens = data::read_llmc_tokens(val, vocab);
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(std::string("--data tokens: ") + e.what());
   }
+  return token_windows(train_tokens, val_tokens, context, train, val);
 }
 
 void needs(const std::string& args, const char* what) {
