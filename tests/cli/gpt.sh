@@ -104,6 +104,30 @@ run "$AG" generate full --prompt "the " --tokens 20 --seed 5 --top-k 10
 cmp -s gen1 "$OUT" || fail "generate with the same seed gave other text"
 refuse 2 "--prompt: 9 bytes, longer than the context of 8" generate full --prompt "123456789" --tokens 3
 
+# ---- --init-weights from a file holding the tied weight once (as PyTorch's safetensors
+# save_model writes it): lm_head.weight comes from transformer.wte.weight
+run "$AG" export full --format safetensors -o w.safetensors
+expect_ok "export"
+python3 - <<'PY'
+import json, struct
+b = open("w.safetensors", "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h, data = json.loads(b[8:8 + n]), b[8 + n:]
+h.pop("lm_head.weight"); h.pop("__metadata__", None)
+out, chunks, off = {}, [], 0
+for k, v in sorted(h.items(), key=lambda kv: kv[1]["data_offsets"][0]):
+    s, e = v["data_offsets"]; chunks.append(data[s:e]); out[k] = dict(v, data_offsets=[off, off + e - s]); off += e - s
+hb = json.dumps(out).encode(); hb += b" " * (-len(hb) % 8)
+open("nohead.safetensors", "wb").write(struct.pack("<Q", len(hb)) + hb + b"".join(chunks))
+PY
+run "$AG" train --model $MODEL,dropout=0.2 --data text:text.txt --max-steps 0 --init-weights nohead.safetensors --checkpoint-dir init --quiet
+expect_ok "--init-weights without lm_head.weight"
+run "$AG" diff init/ckpt-000000.agc full/ckpt-000012.agc
+grep -qE "^ +lm_head.weight .* equal" "$OUT" || fail "lm_head.weight not loaded from transformer.wte.weight"
+# (load_state_dict's message is PyTorch's, a title line and the list)
+run "$AG" train --model gpt:layers=3,heads=2,dim=16,context=8 --data text:text.txt --max-steps 0 --init-weights w.safetensors
+[ "$RC" -eq 1 ] && grep -qF 'Missing key(s) in state_dict: "transformer.h.2.ln_1.weight"' "$ERR" || { fail "--init-weights of a smaller model"; show >&2; }
+
 # ---- 2 ranks × batch 8 == 1 rank × batch 16, shuffled and in llm.c's order
 if [ -n "$MPIEXEC" ]; then
   MPI=("$MPIEXEC" --oversubscribe -np 2)

@@ -84,6 +84,8 @@ TEST(TextTokens, AFolderIsItsFilesInNameOrder) {
   ag_test::TempDir dir;
   std::ofstream(dir.file("b")) << "cd";
   std::ofstream(dir.file("a")) << "ab\xff";
+  std::ofstream(dir.file("a.dat")) << std::string("\0\1", 2);  // binary: left out
+  std::filesystem::create_symlink(dir.file("b"), dir.file("b.u8"));  // a link: left out
   auto t = ag::data::read_text_tokens(dir.path().string());
   EXPECT_EQ(*t, (std::vector<uint16_t>{'a', 'b', 255, 'c', 'd'}));
   auto one = ag::data::read_text_tokens(dir.file("b"));

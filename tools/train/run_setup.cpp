@@ -31,6 +31,22 @@ StateDict init_weights_state(const std::string& path) {
   return load_checkpoint(resolve_checkpoint_path(path)).section("model");
 }
 
+// PyTorch writes a tied weight once (safetensors' save_model keeps one of its names);
+// the model's other names for the same tensor take that value, so a nanoGPT file with
+// transformer.wte.weight but no lm_head.weight loads. Missing, unexpected and
+// mismatched names are still reported by load_state_dict.
+void fill_tied_names(const nn::Module& m, StateDict& sd) {
+  const NamedTensors own = m.state_dict().tensors(), have = sd.tensors();
+  for (const auto& [name, t] : own) {
+    if (have.find(name)) continue;
+    for (const auto& [other, u] : own)
+      if (other != name && u.data_ptr() == t.data_ptr() && u.sizes() == t.sizes() && have.find(other)) {
+        sd.set_tensor(name, *have.find(other));
+        break;
+      }
+  }
+}
+
 void resume(Run& r, const std::string& path) {
   Checkpoint c = load_checkpoint(path);
   // Specs are compared parsed, so "mlp:4,8,3:act=relu" resumes a checkpoint of "mlp:4,8,3".
@@ -65,7 +81,9 @@ void resume_or_init(Run& r) {
   if (!from.empty()) {
     resume(r, from);
   } else if (!r.o.init_weights.empty()) {
-    r.info.module->load_state_dict(init_weights_state(r.o.init_weights));
+    StateDict sd = init_weights_state(r.o.init_weights);
+    fill_tied_names(*r.info.module, sd);
+    r.info.module->load_state_dict(sd);
     r.say("initial weights from " + r.o.init_weights);
   }
 }

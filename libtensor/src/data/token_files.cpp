@@ -42,8 +42,10 @@ TokenStream read_text_tokens(const std::string& path) {
   std::vector<std::string> files;
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
+    // Symbolic links are left out: a folder such as fortunes' links foo.u8 to foo,
+    // which would read every text twice.
     for (const auto& e : fs::directory_iterator(path, ec))
-      if (e.is_regular_file()) files.push_back(e.path().string());
+      if (!e.is_symlink() && e.is_regular_file()) files.push_back(e.path().string());
     if (ec) throw std::runtime_error(path + ": cannot list the folder: " + ec.message());
     std::sort(files.begin(), files.end());  // a fixed order, whatever the file system's
     if (files.empty()) throw std::runtime_error(path + ": the folder holds no regular files");
@@ -51,8 +53,11 @@ TokenStream read_text_tokens(const std::string& path) {
     files.push_back(path);
   }
   auto tokens = std::make_shared<std::vector<uint16_t>>();
+  const bool folder = files.size() > 1 || files[0] != path;
   for (const auto& f : files) {
     std::vector<unsigned char> bytes = read_all(f);
+    // In a folder, binary files (any NUL byte: fortune's .dat indexes, say) are not text.
+    if (folder && std::find(bytes.begin(), bytes.end(), 0) != bytes.end()) continue;
     tokens->insert(tokens->end(), bytes.begin(), bytes.end());
   }
   return tokens;

@@ -33,8 +33,10 @@ class TokenWindows : public Dataset {
   int64_t context_, count_;
 };
 
-/// The bytes of `path` (a file, or every regular file of a folder in name order,
-/// concatenated) as tokens 0..255. Throws std::runtime_error naming the path.
+/// The bytes of `path` as tokens 0..255: a file, or a folder's text files in name order,
+/// concatenated (its regular files that are not symbolic links and hold no NUL byte, so
+/// /usr/share/games/fortunes gives each fortune file once, without the .dat indexes).
+/// Throws std::runtime_error naming the path.
 TokenStream read_text_tokens(const std::string& path);
 
 /// llm.c's token file: a header of 256 little-endian int32 (magic 20240520, version 1,
