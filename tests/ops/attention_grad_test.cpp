@@ -113,6 +113,14 @@ TEST(ScaledDotProductAttentionGrad, MatchesTheCompositionAcrossBlocks) {
   }
 }
 
+TEST(ScaledDotProductAttentionGrad, MaskChangedInPlaceIsAnError) {
+  auto q = leaf({2, 3, 4}, 74);
+  Tensor mask = ag::zeros({3, 3}, ag::kFloat64);
+  Tensor out = F::scaled_dot_product_attention(q, q, q, mask);
+  mask.fill_(1);
+  EXPECT_THROW(out.sum().backward(), std::runtime_error);
+}
+
 TEST(ScaledDotProductAttention, DropoutIsReproducibleAndScaled) {
   auto q = ag::randn({2, 6, 4}), k = ag::randn({2, 8, 4}), v = ag::randn({2, 8, 3});
   ag::manual_seed(11);

@@ -117,7 +117,7 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
   });
   if (autograd::any_requires_grad({&query, &key, &value}))
     record(kNode, out, {&query, &key, &value},
-           [sq = SavedTensor(query), sk = SavedTensor(key), sv = SavedTensor(value), lse, mask, g, batch](
+           [sq = SavedTensor(query), sk = SavedTensor(key), sv = SavedTensor(value), lse, sm = SavedTensor(mask), g, batch](
                const Tensor& grad, NeedsGrad needs) -> TensorList {
              const Tensor &q0 = sq.unpack(kNode), &k0 = sk.unpack(kNode), &v0 = sv.unpack(kNode);
              Tensor q = flat_batch(q0, batch), k = flat_batch(k0, batch), v = flat_batch(v0, batch);
@@ -126,7 +126,8 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
              if (needs[0]) gq = detail::make_empty(q.sizes(), q.dtype());
              if (needs[1]) gk = detail::make_empty(k.sizes(), k.dtype());
              if (needs[2]) gv = detail::make_empty(v.sizes(), v.dtype());
-             const kernels::AttentionMask md = describe_mask(mask, g.n);
+             // A mask changed in place since forward would silently change the recomputed weights.
+             const kernels::AttentionMask md = describe_mask(sm.unpack(kNode), g.n);
              AG_DISPATCH_FLOATING(q.dtype(), "scaled_dot_product_attention_backward", [&] {
                auto ptr = [](const Tensor& t) { return t.defined() ? t.data_ptr<scalar_t>() : nullptr; };
                kernels::attention_backward<scalar_t>(g, md, ptr(q), ptr(k), ptr(v), ptr(lse), ptr(go), ptr(gq), ptr(gk),

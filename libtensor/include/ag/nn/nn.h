@@ -2,6 +2,7 @@
 // ag::nn::functional;` gives PyTorch's usual spelling of the functional ops.
 #pragma once
 #include "ag/nn/activation.h"
+#include "ag/nn/clip_grad.h"
 #include "ag/nn/conv.h"
 #include "ag/nn/dropout.h"
 #include "ag/nn/flatten.h"
@@ -16,6 +17,7 @@
 #include "ag/nn/module.h"
 #include "ag/nn/module_dict.h"
 #include "ag/nn/module_list.h"
+#include "ag/nn/multihead_attention.h"
 #include "ag/nn/normalization.h"
 #include "ag/ordered_dict.h"
 #include "ag/nn/sequential.h"
