@@ -144,6 +144,15 @@ if [ -n "$MPIEXEC" ]; then
   expect_ok "2 ranks × batch 4 × grad-accum 2"
   run "$AG" diff --atol 1e-5 b16/ckpt-000020.agc r2acc/ckpt-000020.agc
   same_but_batches "2 ranks × batch 4 × grad-accum 2 (no_sync) == 1 rank × batch 16"
+  # Clipping after DDP's averaging: every rank clips the same gradients, as one rank would.
+  run "$AG" train "${EQ[@]}" --batch-size 16 --clip-grad-norm 0.5 --checkpoint-dir c16 --metrics c16.jsonl --log-every 5
+  expect_ok "1 rank × batch 16, clipped" && contains c16.jsonl '"grad_norm"' "grad_norm in the metrics"
+  run "${MPI[@]}" "$AG" train "${EQ[@]}" --batch-size 8 --clip-grad-norm 0.5 --checkpoint-dir c2
+  expect_ok "2 ranks × batch 8, clipped"
+  run "$AG" diff --atol 1e-5 c16/ckpt-000020.agc c2/ckpt-000020.agc
+  expect_ok "--clip-grad-norm: 2 ranks × batch 8 == 1 rank × batch 16"
+  run "$AG" diff --atol 1e-5 c16/ckpt-000020.agc b16/ckpt-000020.agc
+  [ "$RC" -eq 1 ] || fail "--clip-grad-norm 0.5 changed nothing (diff exit $RC)"
 else
   echo "no mpiexec: 2-rank part skipped"
 fi

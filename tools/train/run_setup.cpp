@@ -159,6 +159,8 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
   manual_seed(o.seed);
   r.info = models::build_model(o.model);
   r.loss_kind = o.loss.empty() ? r.info.default_loss : o.loss;
+  if (r.info.language_model && r.loss_kind != "cross-entropy")
+    throw UsageError("--loss " + o.loss + ": a language model trains on next-token cross-entropy");
   if (r.loss_kind == "cross-entropy" && r.info.classes == 0)
     throw UsageError("--loss cross-entropy needs a classifier; " + o.model + " is an autoencoder");
   r.data = open_data(o.data, r.info.input_shape, r.info.default_loss == "mse" ? 0 : r.info.classes, o.seed, r.info.language_model);

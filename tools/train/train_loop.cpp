@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "ag/anomaly_mode.h"
+#include "ag/nn/clip_grad.h"
 #include "json.h"
 #include "train/lm_eval.h"
 #include "train/run.h"
@@ -193,6 +194,8 @@ StepResult finish_step(Run& r, double loss) {
     if (r.o.nan_policy == "abort") throw std::runtime_error(non_finite_report(r.comm, r.state->step + 1, bad, loss));
     r.state->metrics["skipped_steps"] += 1;  // on every rank alike: they all saw the same agreement
   } else {
+    // After DDP's averaging every rank holds the same gradients, so all clip alike.
+    if (r.o.clip_grad_norm > 0) r.grad_norm = nn::utils::clip_grad_norm_(r.info.module->parameters(), r.o.clip_grad_norm);
     r.optimizer->step();
     if (r.schedule.sched && !r.schedule.per_epoch) r.schedule.sched->step();
   }
@@ -262,8 +265,11 @@ EpochResult train_epoch(Run& r, int64_t& samples) {
     r.out.step(st.epoch, o.epochs, batch_index - 1, batches, st.step, s.loss, lr, e.samples_per_s, eta, o.log_every);
     if (st.step % o.log_every == 0)
       r.out.metrics(st.step, st.epoch, s.loss, lr, e.samples_per_s, r.skipped(), std::nullopt,
-                    r.timer.take_json(r.comm) + (r.info.language_model ? ", \"tokens_per_s\": " +
-                                                     json::number(e.samples_per_s * static_cast<double>(r.info.input_shape[0])) : ""));
+                    r.timer.take_json(r.comm) +
+                        (r.info.language_model
+                             ? ", \"tokens_per_s\": " + json::number(e.samples_per_s * static_cast<double>(r.info.input_shape[0]))
+                             : "") +
+                        (o.clip_grad_norm > 0 ? ", \"grad_norm\": " + json::number(r.grad_norm) : ""));
     if (s.stop || (o.max_steps >= 0 && st.step >= o.max_steps)) {
       e.stopped = s.stop;
       break;
