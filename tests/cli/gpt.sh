@@ -86,6 +86,20 @@ same_but_batches() {  # WHAT
   [ -z "$other" ] && [ "$RC" -le 1 ] || { fail "$1"; show >&2; }
 }
 
+# ---- nanoGPT's schedule: lr·(it+1)/(warmup+1), then a cosine to min_lr at decay_steps.
+# The metrics' lr after step k is the lr of iteration k.
+run "$AG" train --model $MODEL --data text:text.txt --batch-size 4 --threads 1 --lr 1e-3 --max-steps 12 --quiet \
+  --scheduler warmup:4,min_lr=1e-4,decay_steps=10 --log-every 1 --metrics lr.jsonl
+expect_ok "warmup schedule run"
+python3 - <<'PY' || fail "warmup:4,min_lr=1e-4,decay_steps=10 learning rates"
+import json, math
+lr = {r["step"]: r["lr"] for r in map(json.loads, open("lr.jsonl")) if "step" in r}
+want = {1: 1e-3 * 2 / 5, 3: 1e-3 * 4 / 5, 4: 1e-3, 7: 1e-4 + 0.5 * 9e-4, 10: 1e-4, 11: 1e-4}
+bad = {k: (lr[k], v) for k, v in want.items() if not math.isclose(lr[k], v, rel_tol=1e-9)}
+assert not bad, bad
+PY
+refuse 2 "decay_steps=3 must be more than the warmup steps" train --model $MODEL --data text:text.txt --scheduler warmup:4,decay_steps=3
+
 # ---- gradient accumulation: 2 × batch 8 == batch 16 (the same 16 windows per step)
 EQ=(--model $MODEL --data text:text.txt --threads 1 --lr 1e-3 --max-steps 20 --quiet)
 run "$AG" train "${EQ[@]}" --batch-size 16 --checkpoint-dir b16
