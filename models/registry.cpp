@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "gpt.h"
 #include "zoo.h"
 
 namespace ag::models {
@@ -75,6 +76,38 @@ void allow_options(const Spec& s, const std::string& text, std::initializer_list
   }
 }
 
+int64_t option_size(const Spec& s, const std::string& text, const std::string& key) {
+  auto it = s.options.find(key);
+  if (it == s.options.end()) bad(text, "needs " + key + "=N");
+  char* end = nullptr;
+  long long v = std::strtoll(it->second.c_str(), &end, 10);
+  if (it->second.empty() || *end) bad(text, key + "=" + it->second + " is not a whole number");
+  if (v < 1 || v > (1LL << 24)) bad(text, key + "=" + it->second + " is out of range (1 .. 16777216)");
+  return v;
+}
+
+GPTConfig gpt_config(const Spec& s, const std::string& text) {
+  allow_options(s, text, {"layers", "heads", "dim", "context", "dropout", "bias"});
+  if (!s.args.empty()) bad(text, "gpt takes only key=value options");
+  GPTConfig c;
+  c.layers = option_size(s, text, "layers");
+  c.heads = option_size(s, text, "heads");
+  c.dim = option_size(s, text, "dim");
+  c.context = option_size(s, text, "context");
+  c.dropout = option_real(s, text, "dropout", 0);
+  if (s.options.count("bias")) {
+    const std::string& b = s.options.at("bias");
+    if (b != "true" && b != "false") bad(text, "bias=" + b + " is not true or false");
+    c.bias = b == "true";
+  }
+  try {
+    c.check();
+  } catch (const std::invalid_argument& e) {
+    bad(text, e.what());
+  }
+  return c;
+}
+
 bool is_activation(const std::string& a) { return a == "relu" || a == "gelu" || a == "tanh" || a == "sigmoid"; }
 
 // One row per model: how its spec is written, what it allows, and how it is built.
@@ -138,6 +171,15 @@ const std::vector<ModelEntry>& entries() {
          info.module = conv_net(info.classes).ptr();
          info.input_shape = {1, 28, 28};
        }},
+      {"gpt", "gpt:layers=L,heads=H,dim=C,context=T[,dropout=P][,bias=false]",
+       [](const Spec& s, const std::string& text) { gpt_config(s, text); },
+       [](const Spec& s, const std::string& text, ModelInfo& info) {
+         GPTConfig c = gpt_config(s, text);
+         info.module = GPT(c).ptr();
+         info.input_shape = {c.context};
+         info.classes = c.vocab;
+         info.language_model = true;
+       }},
   };
   return table;
 }
@@ -164,6 +206,7 @@ std::string canonical(const Spec& s) {
   for (const auto& [k, v] : s.options) {  // std::map: name order
     if (k == "act" && v == "relu") continue;
     if (k == "dropout" && std::strtod(v.c_str(), nullptr) == 0) continue;
+    if (k == "bias" && v == "true") continue;
     if (!opts.empty()) opts += ',';
     opts += k + "=" + v;
   }

@@ -1,5 +1,6 @@
 // The model zoo by spec string: "mlp:784,256,128,10", "mlp:784,256,10:dropout=0.2,act=gelu",
-// "autoencoder:784,64", "convnet", "logreg:784,10".
+// "autoencoder:784,64", "convnet", "logreg:784,10",
+// "gpt:layers=4,heads=4,dim=128,context=64[,dropout=0.1][,bias=false]".
 #pragma once
 #include <memory>
 #include <string>
@@ -18,6 +19,10 @@ struct ModelInfo {
   int64_t classes = 0;
   /// "cross-entropy" or "mse".
   std::string default_loss = "cross-entropy";
+  /// A language model (gpt): int64 tokens [B, context] in, logits [B, context, classes]
+  /// out, trained on next-token cross-entropy over every position and evaluated by
+  /// validation loss rather than accuracy. input_shape is {context}; classes the vocabulary.
+  bool language_model = false;
   /// The spec in canonical form (check_model_spec's), stored in checkpoints.
   std::string spec;
 };

@@ -14,6 +14,7 @@
 #include "ag/dist/communicator.h"
 #include "ag/runtime.h"
 #include "checkpoint_tools.h"
+#include "generate.h"
 #include "standard_streams.h"
 #include "report/report_command.h"
 #include "train/options.h"
@@ -35,6 +36,8 @@ const char* kUsage =
     "  diff A B [--atol X]           compare two checkpoints tensor by tensor (exit 0 equal, 1 different, 2 error)\n"
     "  export FILE --format safetensors|npz -o OUT\n"
     "                                write the model's weights for PyTorch (safetensors) or NumPy (npz)\n"
+    "  generate CKPT|DIR [--prompt TEXT] [--tokens N] [--temperature X] [--top-k K] [--seed S]\n"
+    "                                sample bytes from a trained gpt (prints the prompt, then the new bytes)\n"
     "  report RUN... -o FILE.html    draw runs' --metrics files (or directories holding metrics.jsonl) as one HTML page\n"
     "  --version                     version and the BLAS kernels in use\n";
 
@@ -123,6 +126,7 @@ int main(int argc, char** argv) {
       }
       return with_output_checked(cmd, rc, report.str());
     }
+    if (cmd == "generate") return ag::tools::run_generate(rest);
     if (cmd == "report") return with_output_checked(cmd, ag::tools::report::run_report(rest, std::cout));
     std::fprintf(stderr, "allgrad: unknown command '%s'\n%s", cmd.c_str(), kUsage);
     return 2;

@@ -67,3 +67,42 @@ TEST(MatmulErrors, NameBothShapes) {
   EXPECT_THROW(ag::matmul(ag::ones({}), ag::ones({3})), std::invalid_argument);
   EXPECT_THROW(ag::matmul(ag::ones({3}), ag::ones({3}, ag::kFloat64)), std::invalid_argument);
 }
+
+TEST(Matmul, BroadcastBatchDims) {
+  ag::manual_seed(8);
+  auto a = ag::randn({2, 1, 3, 4}, ag::kFloat64), b = ag::randn({5, 4, 6}, ag::kFloat64);
+  Tensor c = ag::matmul(a, b);
+  ASSERT_EQ(c.sizes(), (ag::Dims{2, 5, 3, 6}));
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t j = 0; j < 5; ++j)
+      EXPECT_TRUE(c.index({i, j}).allclose(naive_mm(a.index({i, 0}), b.index({j})), 1e-12, 1e-12)) << i << " " << j;
+  // Transposed and broadcast operands together.
+  auto bt = ag::randn({5, 6, 4}, ag::kFloat64).transpose(-1, -2);
+  EXPECT_TRUE(ag::matmul(a, bt).allclose(ag::matmul(a, bt.contiguous()), 1e-12, 1e-12));
+}
+
+TEST(MatmulGrad, BroadcastBatchDims) {
+  auto a = leaf({2, 1, 3, 4}, 48), b = leaf({5, 4, 2}, 49), m = leaf({3, 4}, 50), c = leaf({1, 4, 2}, 51);
+  EXPECT_GRADCHECK([](const TensorList& x) { return ag::matmul(x[0], x[1]); }, {a, b});
+  EXPECT_GRADCHECK([](const TensorList& x) { return ag::matmul(x[0], x[1]); }, {m, b});  // 2-D @ batched
+  EXPECT_GRADCHECK([](const TensorList& x) { return ag::matmul(x[0], x[1]); }, {a, c});
+  EXPECT_GRADCHECK([](const TensorList& x) { return ag::matmul(x[0], x[1].transpose(-1, -2)); },
+                   {a, leaf({5, 2, 4}, 52)});
+}
+
+TEST(Bmm, ValuesGradAndErrors) {
+  auto a = leaf({3, 2, 4}, 53), b = leaf({3, 4, 5}, 54);
+  Tensor c = ag::bmm(a, b);
+  ASSERT_EQ(c.sizes(), (ag::Dims{3, 2, 5}));
+  for (int64_t i = 0; i < 3; ++i) EXPECT_TRUE(c.index({i}).allclose(naive_mm(a.index({i}), b.index({i})), 1e-12, 1e-12));
+  EXPECT_TRUE(a.bmm(b).equal(c));
+  EXPECT_GRADCHECK([](const TensorList& x) { return ag::bmm(x[0], x[1]); }, {a, b});
+  try {
+    ag::bmm(ag::ones({2, 3}), ag::ones({3, 4}));
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("3-D"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(ag::bmm(ag::ones({2, 2, 3}), ag::ones({1, 3, 4})), std::invalid_argument);
+  EXPECT_THROW(ag::bmm(ag::ones({2, 2, 3}), ag::ones({2, 4, 4})), std::invalid_argument);
+}

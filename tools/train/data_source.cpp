@@ -159,6 +159,74 @@ int64_t synthetic_count(const std::string& args) {
   return n;
 }
 
+// text:FILE[:val=FRACTION]: the file's bytes (or a folder's files', concatenated) as
+// tokens, the last FRACTION (default 0.1, nanoGPT's split) held out for validation.
+struct TextArgs {
+  std::string path;
+  double val = 0.1;
+};
+TextArgs text_args(const std::string& args) {
+  TextArgs t{args};
+  if (size_t c = args.rfind(":val="); c != std::string::npos) {
+    t.path = args.substr(0, c);
+    const std::string v = args.substr(c + 5);
+    errno = 0;
+    char* end = nullptr;
+    t.val = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end || errno || !(t.val >= 0 && t.val < 1)) throw UsageError("val=" + v + " is not a fraction in [0, 1)");
+  }
+  if (t.path.empty()) throw UsageError("needs a file or folder");
+  return t;
+}
+
+// Train and validation windows of `context` + 1 tokens; a stream too short for one
+// window is an error naming it.
+DataSource token_windows(const data::TokenStream& train, const data::TokenStream& val, int64_t context, const std::string& train_name,
+                         const std::string& val_name) {
+  auto windows = [&](const data::TokenStream& s, const std::string& name) {
+    try {
+      return data::DatasetRef(std::make_shared<data::TokenWindows>(s, context, name));
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(std::string("--data: ") + e.what());
+    }
+  };
+  DataSource src{windows(train, train_name), std::nullopt, "", train_name, val_name};
+  if (val) src.test = windows(val, val_name);
+  src.description = std::to_string(train->size()) + " training tokens from " + train_name +
+                    (val ? ", " + std::to_string(val->size()) + " validation tokens from " + val_name : std::string(", no validation data"));
+  return src;
+}
+
+DataSource text_source(const std::string& args, int64_t context) {
+  TextArgs t = text_args(args);
+  data::TokenStream all;
+  try {
+    all = data::read_text_tokens(t.path);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("--data text: ") + e.what());
+  }
+  const auto n = static_cast<int64_t>(all->size());
+  const auto held = static_cast<int64_t>(static_cast<double>(n) * t.val);
+  if (held == 0) return token_windows(all, nullptr, context, t.path, "");
+  auto train = std::make_shared<std::vector<uint16_t>>(all->begin(), all->end() - held);
+  auto val = std::make_shared<std::vector<uint16_t>>(all->end() - held, all->end());
+  return token_windows(train, val, context, t.path + " (first " + std::to_string(n - held) + " bytes)",
+                       t.path + " (last " + std::to_string(held) + " bytes)");
+}
+
+DataSource token_file_source(const std::string& args, int64_t context, int64_t vocab) {
+  const size_t comma = args.find(',');
+  const std::string train = args.substr(0, comma), val = comma == std::string::npos ? "" : args.substr(comma + 1);
+  data::TokenStream train_tokens, val_tokens;
+  try {
+    train_tokens = data::read_llmc_tokens(train, vocab);
+    if (!val.empty()) val_tokens = data::read_llmc_tokens(val, vocab);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("--data tokens: ") + e.what());
+  }
+  return token_windows(train_tokens, val_tokens, context, train, val);
+}
+
 void needs(const std::string& args, const char* what) {
   if (args.empty()) throw UsageError(std::string("needs ") + what);
 }
@@ -192,6 +260,14 @@ const DataRegistry& data_sources() {
                                         " values synthetic data is limited to");
              return synthetic(n, shape, classes, seed);
            }},
+          {"text", "text:FILE|DIR[:val=FRACTION] (bytes as tokens, for gpt)", [](const std::string& a) { text_args(a); },
+           [](const std::string& a, Shape shape, int64_t, uint64_t) { return text_source(a, shape.at(0)); }},
+          {"tokens", "tokens:TRAIN.bin[,VAL.bin] (llm.c token files, for gpt)",
+           [](const std::string& a) {
+             needs(a, "a token file");
+             if (a.front() == ',') throw UsageError("needs a training token file before the ','");
+           },
+           [](const std::string& a, Shape shape, int64_t vocab, uint64_t) { return token_file_source(a, shape.at(0), vocab); }},
       });
   return registry;
 }
@@ -202,8 +278,17 @@ std::string data_specs_help() { return data_sources().help(); }
 
 void check_data_spec(const std::string& spec) { data_sources().check(spec); }
 
-DataSource open_data(const std::string& spec, const std::vector<int64_t>& input_shape, int64_t classes, uint64_t seed) {
+bool is_token_data(const std::string& spec) {
+  const std::string name = SpecParts::of(spec).name;
+  return name == "text" || name == "tokens";
+}
+
+DataSource open_data(const std::string& spec, const std::vector<int64_t>& input_shape, int64_t classes, uint64_t seed, bool language_model) {
+  if (language_model != is_token_data(spec))
+    throw UsageError("--data " + spec + (language_model ? ": a language model trains on text:FILE or tokens:FILE data"
+                                                        : ": text and token data are for a language model (--model gpt:...)"));
   DataSource src = data_sources().build(spec, input_shape, classes, seed);
+  if (language_model) return src;  // windows of the model's context, checked when made
   if (SpecParts::of(spec).name == "synthetic") return src;  // made in the model's shape
   if (src.train->size() == 0) throw std::runtime_error("--data " + spec + ": the training set holds no examples");
   // Evaluating an empty test set would report an accuracy of 0.

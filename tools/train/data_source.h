@@ -26,6 +26,12 @@ void check_data_spec(const std::string& spec);
 /// checked against `input_shape` here, before training; an empty test split counts as none
 /// (the description says so). Throws std::runtime_error with one clear line naming the file
 /// (a missing folder names the Debian package to install).
-DataSource open_data(const std::string& spec, const std::vector<int64_t>& input_shape, int64_t classes, uint64_t seed);
+/// For a language model (`language_model`), the spec must be text:... or tokens:...
+/// (and only then): input_shape is {context}, classes the vocabulary, and the examples
+/// are TokenWindows (int64 [context] inputs and next-token targets).
+DataSource open_data(const std::string& spec, const std::vector<int64_t>& input_shape, int64_t classes, uint64_t seed,
+                     bool language_model = false);
+/// Whether `spec` names language-model data (text:, tokens:).
+bool is_token_data(const std::string& spec);
 
 }  // namespace ag::tools

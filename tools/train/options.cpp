@@ -115,7 +115,7 @@ const std::vector<Flag>& flags() {
       Flag{"loss", "cross-entropy | mse (default: cross-entropy; mse for the autoencoder)",
            [](TrainOptions& o, const std::string& v) { o.loss = one_of("loss", v, {"cross-entropy", "mse"}); },
            [](const TrainOptions& o) { return o.loss.empty() ? std::string("(the model's)") : o.loss; }},
-      AG_SWITCH("no-shuffle", no_shuffle, true, "keep the data in file order"),
+      AG_SWITCH("no-shuffle", no_shuffle, true, "keep the data in file order (a language model: llm.c's batches, under several ranks each rank its contiguous rows of the global batch)"),
       AG_INT("seed", seed, 0, "seed of every random stream (init, shuffling, dropout)"),
       AG_INT_RANGE("threads", threads, 0, kMaxThreads, "threads per rank (0: cores / ranks on this node)"),
       AG_TEXT("checkpoint-dir", checkpoint_dir, "where checkpoints go (ckpt-STEP.agc); checked writable at start-up; a failed save stops the run, the previous checkpoint intact"),
@@ -123,10 +123,14 @@ const std::vector<Flag>& flags() {
       AG_INT("keep", keep, 1, "checkpoints kept in --checkpoint-dir"),
       AG_TEXT("resume", resume, "auto | FILE | DIR (auto: the latest in --checkpoint-dir, if any)"),
       AG_TEXT("init-weights", init_weights, "safetensors file or checkpoint whose tensors (by name) initialise the model"),
-      AG_TEXT("metrics", metrics, "JSON lines file: the run's configuration, then step, epoch, loss, lr, samples_per_s, per-rank step timings, test_accuracy; see allgrad report"),
+      AG_TEXT("metrics", metrics, "JSON lines file: the run's configuration, then step, epoch, loss, lr, samples_per_s, per-rank step timings, test_accuracy (language models: val_loss, tokens_per_s; grad_norm with --clip-grad-norm); see allgrad report"),
       AG_TEXT("profile", profile, "Chrome trace-event JSON file (chrome://tracing, Perfetto) of every rank: forward ops, backward nodes, gradient exchanges, step phases"),
       AG_INT("log-every", log_every, 1, "steps between log lines"),
       AG_INT("eval-every", eval_every, 0, "epochs between test evaluations (0: never)"),
+      AG_INT("eval-every-steps", eval_every_steps, 0, "language models: steps between validation losses on --eval-batches held-out batches (0: at epoch ends only)"),
+      AG_INT_RANGE("eval-batches", eval_batches, 1, 1 << 20, "language models: held-out batches (of --batch-size windows, the first ones of the validation data) per validation loss"),
+      AG_INT_RANGE("grad-accum", grad_accum, 1, 1 << 20, "micro-batches per optimizer step: gradients of N batches (each loss scaled by 1/N) are summed, under DDP exchanged once on the last"),
+      AG_REAL("clip-grad-norm", clip_grad_norm, 0, "clip the global 2-norm of all gradients (after DDP's averaging, so alike on every rank) to this before each step (0: off)"),
       AG_SWITCH("quiet", quiet, true, "print only the summary"),
       AG_REAL("collective-timeout", collective_timeout, 1, "seconds a collective may make no progress before the job is aborted"),
       AG_REAL("bucket-cap-mb", bucket_cap_mb, 0.001, "gradient bucket size in MiB: each bucket's exchange starts as soon as backward has produced its gradients"),
@@ -208,6 +212,9 @@ void check_combination(TrainOptions& o) {
   optimizers().check(o.optimizer);
   schedulers().check(o.scheduler);
   if (o.resume == "auto" && o.checkpoint_dir.empty()) throw UsageError("--resume auto needs --checkpoint-dir");
+  const bool gpt = o.model == "gpt" || o.model.rfind("gpt:", 0) == 0;
+  if (gpt && !is_token_data(o.data)) throw UsageError("--data " + o.data + ": a gpt trains on text:FILE or tokens:TRAIN.bin[,VAL.bin] data");
+  if (!gpt && is_token_data(o.data)) throw UsageError("--data " + o.data + ": text and token data are for a language model (--model gpt:...)");
 }
 
 }  // namespace

@@ -32,6 +32,10 @@ struct TrainOptions {
   std::string profile;
   int64_t log_every = 100;
   int64_t eval_every = 1;
+  int64_t eval_every_steps = 0;  // language models: 0 = only at epoch ends
+  int64_t eval_batches = 20;
+  int64_t grad_accum = 1;
+  double clip_grad_norm = 0;  // 0: no clipping
   bool quiet = false;
   double collective_timeout = 600;
   double bucket_cap_mb = 25;  // PyTorch DDP's bucket_cap_mb

@@ -42,6 +42,8 @@ struct Run {
   std::unique_ptr<dist::DistributedDataParallel> ddp;  // null on one rank
   nn::CrossEntropyLoss ce;
   StepTimer timer;
+  /// --clip-grad-norm: the total gradient norm before the last step's clipping.
+  double grad_norm = 0;
   /// --profile: the file (rank 0's, opened at start-up so a bad path fails at once)
   /// and when recording began.
   std::unique_ptr<OutputFile> trace_file;

@@ -43,6 +43,8 @@ dist::Settings run_identity(const TrainOptions& o, const std::string& model_spec
       {"nan-policy", o.nan_policy},
       {"flush-denormal", o.flush_denormal ? "on" : "off"},
       {"bucket-cap-mb", real(o.bucket_cap_mb)},
+      {"grad-accum", std::to_string(o.grad_accum)},
+      {"clip-grad-norm", real(o.clip_grad_norm)},
   };
 }
 

@@ -31,6 +31,22 @@ StateDict init_weights_state(const std::string& path) {
   return load_checkpoint(resolve_checkpoint_path(path)).section("model");
 }
 
+// PyTorch writes a tied weight once (safetensors' save_model keeps one of its names);
+// the model's other names for the same tensor take that value, so a nanoGPT file with
+// transformer.wte.weight but no lm_head.weight loads. Missing, unexpected and
+// mismatched names are still reported by load_state_dict.
+void fill_tied_names(const nn::Module& m, StateDict& sd) {
+  const NamedTensors own = m.state_dict().tensors(), have = sd.tensors();
+  for (const auto& [name, t] : own) {
+    if (have.find(name)) continue;
+    for (const auto& [other, u] : own)
+      if (other != name && u.data_ptr() == t.data_ptr() && u.sizes() == t.sizes() && have.find(other)) {
+        sd.set_tensor(name, *have.find(other));
+        break;
+      }
+  }
+}
+
 void resume(Run& r, const std::string& path) {
   Checkpoint c = load_checkpoint(path);
   // Specs are compared parsed, so "mlp:4,8,3:act=relu" resumes a checkpoint of "mlp:4,8,3".
@@ -65,7 +81,9 @@ void resume_or_init(Run& r) {
   if (!from.empty()) {
     resume(r, from);
   } else if (!r.o.init_weights.empty()) {
-    r.info.module->load_state_dict(init_weights_state(r.o.init_weights));
+    StateDict sd = init_weights_state(r.o.init_weights);
+    fill_tied_names(*r.info.module, sd);
+    r.info.module->load_state_dict(sd);
     r.say("initial weights from " + r.o.init_weights);
   }
 }
@@ -90,6 +108,36 @@ std::string config_json(const Run& r, int threads) {
          ", \"start_step\": " + std::to_string(r.state->step) + ", \"blas\": " + json::quote(blas_report()) + ", \"settings\": {" + settings + "}}";
 }
 
+// --no-shuffle for a language model under W ranks: llm.c's order for the global batch of
+// B·W rows (batch k = windows k·B·W .. k·B·W + B·W − 1, contiguous), each rank taking its
+// contiguous B rows, r·B .. r·B + B − 1, instead of DistributedSampler's every W-th
+// window. DistributedSampler without shuffling hands rank r the positions r, r + W, ...,
+// so position d = r + i·W (row i of rank r) is mapped to window (i / B)·B·W + r·B + i % B.
+// Windows past the last whole global batch keep their place.
+data::DatasetRef llmc_order(const data::DatasetRef& windows, int64_t batch, int64_t world) {
+  const int64_t n = windows->size(), whole = n / (batch * world) * (batch * world);
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  for (int64_t d = 0; d < n; ++d) {
+    const int64_t rank = d % world, i = d / world;
+    order[static_cast<size_t>(d)] = d < whole ? (i / batch) * batch * world + rank * batch + i % batch : d;
+  }
+  return data::DatasetRef(std::make_shared<data::Subset>(windows, order));
+}
+
+// A language model's parameters in nanoGPT's two groups (configure_optimizers): weight
+// decay on every parameter of two or more dims (the Linear weights and the embeddings,
+// the tied wte/lm_head weight among them), none on biases and LayerNorm weights.
+// Other models keep one group.
+std::unique_ptr<optim::Optimizer> build_optimizer(Run& r) {
+  const NamedTensors params = r.info.module->named_parameters();
+  if (!r.info.language_model) return optimizers().build(r.o.optimizer, params, r.o);
+  NamedTensors decay, no_decay;
+  for (const auto& [name, p] : params) (p.dim() >= 2 ? decay : no_decay).insert(name, p);
+  auto opt = optimizers().build(r.o.optimizer, decay, r.o);
+  if (!no_decay.empty()) opt->add_param_group(optim::ParamGroup(no_decay, {{"weight_decay", 0.0}}));
+  return opt;
+}
+
 }  // namespace
 
 Run::Run(const TrainOptions& opts, const std::shared_ptr<dist::Communicator>& c)
@@ -112,19 +160,23 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
   manual_seed(o.seed);
   r.info = models::build_model(o.model);
   r.loss_kind = o.loss.empty() ? r.info.default_loss : o.loss;
+  if (r.info.language_model && r.loss_kind != "cross-entropy")
+    throw UsageError("--loss " + o.loss + ": a language model trains on next-token cross-entropy");
   if (r.loss_kind == "cross-entropy" && r.info.classes == 0)
     throw UsageError("--loss cross-entropy needs a classifier; " + o.model + " is an autoencoder");
-  r.data = open_data(o.data, r.info.input_shape, r.info.default_loss == "mse" ? 0 : r.info.classes, o.seed);
+  r.data = open_data(o.data, r.info.input_shape, r.info.default_loss == "mse" ? 0 : r.info.classes, o.seed, r.info.language_model);
+  if (r.info.language_model && o.no_shuffle && r.world > 1) r.data->train = llmc_order(r.data->train, o.batch_size, r.world);
   // Before anything is trained or written: ranks started with other settings stop here.
   r.identity = run_identity(o, r.info.spec, r.data->train->size());
   dist::require_same_settings(r.comm, r.identity);
 
   r.sampler = std::make_shared<data::DistributedSampler>(r.data->train->size(), r.world, r.rank, !o.no_shuffle, o.seed);
   r.loader = std::make_unique<data::DataLoader<>>(r.data->train, data::DataLoaderOptions(o.batch_size).sampler(r.sampler).seed(o.seed));
-  r.optimizer = optimizers().build(o.optimizer, r.info.module->named_parameters(), o);
+  r.optimizer = build_optimizer(r);
   // The schedule spans every epoch; --max-steps only stops early, so a run cut short and
   // resumed follows the same learning rates as one that was not.
-  r.schedule = schedulers().build(o.scheduler, *r.optimizer, o.epochs * r.loader->size());
+  const int64_t steps_per_epoch = (r.loader->size() + o.grad_accum - 1) / o.grad_accum;
+  r.schedule = schedulers().build(o.scheduler, *r.optimizer, o.epochs * steps_per_epoch);
   r.state = std::make_unique<TrainingRun>(*r.info.module, *r.optimizer, *r.loader, r.schedule.sched.get());
   r.state->model_spec = r.info.spec;
   r.state->world_size = r.world;

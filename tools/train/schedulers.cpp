@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "train/warmup_cosine.h"
+
 namespace ag::tools {
 
 namespace {
@@ -34,6 +36,33 @@ StepArgs step_args(const std::string& args) {
   return {positive_int("SIZE", args.substr(0, comma)), positive_real("GAMMA", args.substr(comma + 1))};
 }
 
+// warmup:STEPS[,min_lr=X][,decay_steps=N]; 0 stands for "not given".
+struct WarmupArgs {
+  int64_t steps = 0, decay_steps = 0;
+  double min_lr = -1;
+};
+WarmupArgs warmup_args(const std::string& args) {
+  WarmupArgs w;
+  size_t at = 0;
+  for (bool first = true; at <= args.size(); first = false) {
+    size_t comma = args.find(',', at);
+    std::string part = args.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    at = comma == std::string::npos ? args.size() + 1 : comma + 1;
+    if (first) {
+      w.steps = positive_int("STEPS", part);
+    } else if (part.rfind("min_lr=", 0) == 0) {
+      std::string v = part.substr(7);
+      w.min_lr = v == "0" ? 0.0 : positive_real("min_lr", v);
+    } else if (part.rfind("decay_steps=", 0) == 0) {
+      w.decay_steps = positive_int("decay_steps", part.substr(12));
+      if (w.decay_steps <= w.steps) throw UsageError("decay_steps=" + part.substr(12) + " must be more than the warmup steps");
+    } else {
+      throw UsageError("'" + part + "' is neither min_lr=X nor decay_steps=N");
+    }
+  }
+  return w;
+}
+
 }  // namespace
 
 const SchedulerRegistry& schedulers() {
@@ -50,14 +79,14 @@ const SchedulerRegistry& schedulers() {
              StepArgs s = step_args(a);
              return Schedule{std::make_shared<optim::StepLR>(opt, s.size, s.gamma), true};
            }},
-          {"warmup", "warmup:STEPS (then cosine)", [](const std::string& a) { positive_int("STEPS", a); },
+          {"warmup",
+           "warmup:STEPS[,min_lr=X][,decay_steps=N] (nanoGPT's: lr·(it+1)/(STEPS+1), then a cosine to min_lr [lr/10] at step N [the last])",
+           [](const std::string& a) { warmup_args(a); },
            [](const std::string& a, optim::Optimizer& opt, int64_t total) {
-             int64_t warm = positive_int("STEPS", a);
-             auto w = std::make_shared<optim::LinearLR>(opt, 1e-3, 1.0, warm);
-             auto c = std::make_shared<optim::CosineAnnealingLR>(opt, std::max<int64_t>(1, total - warm));
-             return Schedule{std::make_shared<optim::SequentialLR>(opt, std::vector<std::shared_ptr<optim::LRScheduler>>{w, c},
-                                                                   std::vector<int64_t>{warm}),
-                             false};
+             WarmupArgs w = warmup_args(a);
+             const double lr = opt.param_groups().at(0).lr();
+             const int64_t decay = w.decay_steps ? w.decay_steps : std::max(total, w.steps + 1);
+             return Schedule{std::make_shared<WarmupCosineLR>(opt, w.steps, decay, w.min_lr >= 0 ? w.min_lr : lr / 10), false};
            }},
       });
   return registry;

@@ -16,7 +16,9 @@
 #include <thread>
 
 #include "ag/anomaly_mode.h"
+#include "ag/nn/clip_grad.h"
 #include "json.h"
+#include "train/lm_eval.h"
 #include "train/run.h"
 #include "train/trace_file.h"
 
@@ -149,36 +151,73 @@ struct StepResult {
   bool stop;     // a rank was signalled: stop after this step, alike on every rank
 };
 
-StepResult train_step(Run& r, const data::Example<>& batch) {
+Tensor step_loss(Run& r, const Tensor& pred, const Tensor& y) {
+  if (r.info.language_model) return lm_loss(pred, y);
+  return r.loss_kind == "mse" ? nn::functional::mse_loss(pred, y) : r.ce(pred, y);
+}
+
+// Forward and backward of one micro-batch of a step of `micros` (--grad-accum): the
+// loss is scaled by 1/micros so the summed gradients are the mean's, and under DDP
+// only the last micro-batch's backward exchanges them (no_sync before it, as
+// PyTorch's accumulation recipe). Returns the unscaled loss.
+double micro_step(Run& r, const data::Example<>& batch, int64_t micro, int64_t micros) {
   auto [x, y] = batch.unpack<2>();
-  r.comm.set_step(r.state->step);
-  r.optimizer->zero_grad();
-  Tensor loss;
+  if (micro == 0) {
+    r.comm.set_step(r.state->step);
+    r.optimizer->zero_grad();
+  }
+  const bool last = micro + 1 == micros;
   try {
-    Tensor pred = r.info.module->forward(x);
-    loss = r.loss_kind == "mse" ? nn::functional::mse_loss(pred, y) : r.ce(pred, y);
+    Tensor loss = step_loss(r, r.info.module->forward(x), y);
+    const double value = loss.item();
+    if (micros > 1) loss = loss / static_cast<double>(micros);
     r.timer.mark(Phase::Forward);
-    if (r.ddp) r.ddp->vote_stop(stop_signal.load() != 0);
-    loss.backward();
+    if (r.ddp && last) r.ddp->vote_stop(stop_signal.load() != 0);
+    if (r.ddp && !last) {
+      auto guard = r.ddp->no_sync();
+      loss.backward();
+    } else {
+      loss.backward();
+    }
     r.timer.mark(Phase::Backward);
-    if (r.ddp) r.timer.move(Phase::Backward, Phase::CommWait, r.ddp->last_finalize_wait());
+    if (r.ddp && last) r.timer.move(Phase::Backward, Phase::CommWait, r.ddp->last_finalize_wait());
+    return value;
   } catch (const AnomalyError& e) {  // --detect-anomaly: say where in the run
     throw AnomalyError("step " + std::to_string(r.state->step + 1) + " on rank " + std::to_string(r.rank) + ": " + e.what());
   }
+}
+
+// After the last micro-batch's backward: agreement on non-finite gradients and on
+// stopping, clipping, the optimizer and scheduler step. `loss` is the step's mean.
+StepResult finish_step(Run& r, double loss) {
   std::string bad;
   const StepFlags flags = step_flags(r.ddp.get(), *r.info.module, &bad);
   if (flags.nonfinite) {
     // Steps are numbered from 1 in messages, as in the log lines and checkpoint names.
-    if (r.o.nan_policy == "abort") throw std::runtime_error(non_finite_report(r.comm, r.state->step + 1, bad, loss.item()));
+    if (r.o.nan_policy == "abort") throw std::runtime_error(non_finite_report(r.comm, r.state->step + 1, bad, loss));
     r.state->metrics["skipped_steps"] += 1;  // on every rank alike: they all saw the same agreement
   } else {
+    // After DDP's averaging every rank holds the same gradients, so all clip alike.
+    if (r.o.clip_grad_norm > 0) r.grad_norm = nn::utils::clip_grad_norm_(r.info.module->parameters(), r.o.clip_grad_norm);
     r.optimizer->step();
     if (r.schedule.sched && !r.schedule.per_epoch) r.schedule.sched->step();
   }
   ++r.state->step;
   r.timer.mark(Phase::Optim);
   r.timer.end_step();
-  return {loss.item(), flags.nonfinite, flags.stop};
+  return {loss, flags.nonfinite, flags.stop};
+}
+
+// Validation loss every --eval-every-steps steps (language models), logged and in the metrics.
+void maybe_validate(Run& r, double loss, double lr, double samples_per_s) {
+  const TrainOptions& o = r.o;
+  if (!r.info.language_model || !r.data->test || o.eval_every_steps <= 0 || r.state->step % o.eval_every_steps != 0) return;
+  r.timer.skip();
+  const double v = validation_loss(*r.info.module, *r.data->test, r.comm, o.batch_size, o.eval_batches);
+  r.timer.skip();
+  r.say("step " + std::to_string(r.state->step) + ": val loss " + fmt("%.4f", v) + " (" + fmt("%.4f", v / std::log(2.0)) + " bits per byte)");
+  r.out.metrics(r.state->step, r.state->epoch, loss, lr, samples_per_s, r.skipped(), std::nullopt,
+                ", \"val_loss\": " + json::number(v) + ", \"val_bpb\": " + json::number(v / std::log(2.0)));
 }
 
 // One pass over the loader (or the rest of one, after a resume). Returns false when
@@ -202,26 +241,43 @@ EpochResult train_epoch(Run& r, int64_t& samples) {
   EpochResult e;
   auto t_epoch = Clock::now();
   r.timer.skip();
+  // --grad-accum N: steps of N micro-batches, the epoch's last one of what is left.
+  // Saves and resumes fall between steps, so a resumed pass starts a step too.
+  int64_t micro = 0, micros = 0;
+  double micro_loss = 0;
   for (auto& batch : *r.loader) {
     if (r.test_slow_data.count()) std::this_thread::sleep_for(r.test_slow_data);
     r.timer.mark(Phase::Data);
-    StepResult s = train_step(r, batch);
-    e.last_loss = s.loss;
-    if (!s.skipped) loss_sum += s.loss, ++loss_n;
+    if (micro == 0) micros = std::min(o.grad_accum, batches - batch_index), micro_loss = 0;
+    micro_loss += micro_step(r, batch, micro, micros);
     epoch_samples += batch.data.size(0) * r.world;
     samples += batch.data.size(0) * r.world;
+    ++batch_index;
+    if (++micro < micros) {
+      r.timer.skip();
+      continue;
+    }
+    micro = 0;
+    StepResult s = finish_step(r, micro_loss / static_cast<double>(micros));
+    e.last_loss = s.loss;
+    if (!s.skipped) loss_sum += s.loss, ++loss_n;
     double secs = std::chrono::duration<double>(Clock::now() - t_epoch).count();
     e.samples_per_s = secs > 0 ? static_cast<double>(epoch_samples) / secs : 0;
     double lr = r.optimizer->param_groups()[0].lr();
-    double eta = e.samples_per_s > 0 ? static_cast<double>((batches - batch_index - 1) * o.batch_size * r.world) / e.samples_per_s : 0;
-    r.out.step(st.epoch, o.epochs, batch_index, batches, st.step, s.loss, lr, e.samples_per_s, eta, o.log_every);
+    double eta = e.samples_per_s > 0 ? static_cast<double>((batches - batch_index) * o.batch_size * r.world) / e.samples_per_s : 0;
+    r.out.step(st.epoch, o.epochs, batch_index - 1, batches, st.step, s.loss, lr, e.samples_per_s, eta, o.log_every);
     if (st.step % o.log_every == 0)
-      r.out.metrics(st.step, st.epoch, s.loss, lr, e.samples_per_s, r.skipped(), std::nullopt, r.timer.take_json(r.comm));
-    ++batch_index;
+      r.out.metrics(st.step, st.epoch, s.loss, lr, e.samples_per_s, r.skipped(), std::nullopt,
+                    r.timer.take_json(r.comm) +
+                        (r.info.language_model
+                             ? ", \"tokens_per_s\": " + json::number(e.samples_per_s * static_cast<double>(r.info.input_shape[0]))
+                             : "") +
+                        (o.clip_grad_norm > 0 ? ", \"grad_norm\": " + json::number(r.grad_norm) : ""));
     if (s.stop || (o.max_steps >= 0 && st.step >= o.max_steps)) {
       e.stopped = s.stop;
       break;
     }
+    maybe_validate(r, s.loss, lr, e.samples_per_s);
     if (o.checkpoint_every > 0 && st.step % o.checkpoint_every == 0) timed_save(r);
     r.timer.skip();
   }
@@ -238,7 +294,14 @@ void end_epoch(Run& r, const EpochResult& e, std::optional<double>& accuracy) {
   ++st.epoch;
   if (r.schedule.sched && r.schedule.per_epoch) r.schedule.sched->step();
   st.metrics["loss"] = e.mean_loss;
-  if (r.data->test && o.eval_every > 0 && (st.epoch % o.eval_every == 0 || st.epoch == o.epochs)) {
+  if (r.info.language_model && r.data->test && o.eval_every > 0 && (st.epoch % o.eval_every == 0 || st.epoch == o.epochs)) {
+    const double v = validation_loss(*r.info.module, *r.data->test, r.comm, o.batch_size, o.eval_batches);
+    st.metrics["val_loss"] = v;
+    r.say("epoch " + std::to_string(st.epoch) + "/" + std::to_string(o.epochs) + ": train loss " + fmt("%.4f", e.mean_loss) + ", val loss " +
+          fmt("%.4f", v) + " (" + fmt("%.4f", v / std::log(2.0)) + " bits per byte)");
+    r.out.metrics(st.step, st.epoch, e.mean_loss, r.optimizer->param_groups()[0].lr(), e.samples_per_s, r.skipped(), std::nullopt,
+                  ", \"val_loss\": " + json::number(v) + ", \"val_bpb\": " + json::number(v / std::log(2.0)));
+  } else if (r.data->test && o.eval_every > 0 && (st.epoch % o.eval_every == 0 || st.epoch == o.epochs)) {
     const bool classify = r.loss_kind == "cross-entropy";
     double v = evaluate(*r.info.module, *r.data->test, r.comm, classify);
     if (classify) accuracy = v;
@@ -257,6 +320,10 @@ int finish(Run& r, double last_loss, int64_t samples, double wall, const std::op
   std::string path = timed_save(r);
   std::string summary = "done: " + std::to_string(r.state->step) + " steps in " + fmt("%.1f", wall) + " s, " +
                         fmt("%.0f", wall > 0 ? static_cast<double>(samples) / wall : 0) + " samples/s";
+  if (r.info.language_model)
+    summary += " (" + fmt("%.0f", wall > 0 ? static_cast<double>(samples * r.info.input_shape[0]) / wall : 0) + " tokens/s)";
+  if (auto v = r.state->metrics.find("val_loss"); r.info.language_model && v != r.state->metrics.end())
+    summary += ", val loss " + fmt("%.4f", v->second);
   if (accuracy) summary += ", test accuracy " + fmt("%.4f", *accuracy);
   if (int64_t n = r.skipped()) summary += ", " + std::to_string(n) + (n == 1 ? " step" : " steps") + " skipped (non-finite gradients)";
   if (!path.empty()) summary += "; checkpoint " + path;

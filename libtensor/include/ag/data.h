@@ -15,4 +15,5 @@
 #include "ag/data/samplers.h"
 #include "ag/data/subset.h"
 #include "ag/data/tensor_dataset.h"
+#include "ag/data/token_windows.h"
 #include "ag/data/transforms.h"

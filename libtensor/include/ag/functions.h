@@ -9,6 +9,7 @@
 #include <string>
 
 #include "ag/nn/functional.h"
+#include "ag/nn/functional_attention.h"
 #include "ag/nn/functional_conv.h"
 #include "ag/tensor.h"
 
@@ -29,6 +30,11 @@ inline Tensor leaky_relu(const Tensor& input, double negative_slope = 0.01) {
 inline Tensor gelu(const Tensor& input) { return nn::functional::gelu(input); }
 /// `train` as libtorch names it: dropout applies only when true.
 inline Tensor dropout(const Tensor& input, double p, bool train) { return nn::functional::dropout(input, p, train); }
+inline Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
+                                           const Tensor& attn_mask = {}, double dropout_p = 0.0, bool is_causal = false,
+                                           std::optional<double> scale = std::nullopt) {
+  return nn::functional::scaled_dot_product_attention(query, key, value, attn_mask, dropout_p, is_causal, scale);
+}
 inline Tensor max_pool2d(const Tensor& input, nn::functional::Size2 kernel_size,
                          std::optional<nn::functional::Size2> stride = std::nullopt,
                          nn::functional::Size2 padding = 0, nn::functional::Size2 dilation = 1,

@@ -178,6 +178,15 @@ class Tensor {
   Tensor index(std::initializer_list<TensorIndex> idx) const;
   Tensor index(const std::vector<TensorIndex>& idx) const;
   Tensor operator[](int64_t i) const { return select(0, i); }
+  /// Views of consecutive pieces of `split_size` along `dim`, the last one shorter when
+  /// the size is not a multiple (torch.split with an int).
+  std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
+  /// Views of the given sizes along `dim`, which must add up to its size (torch.split with a list).
+  std::vector<Tensor> split(const std::vector<int64_t>& split_sizes, int64_t dim = 0) const;
+  std::vector<Tensor> split_with_sizes(const std::vector<int64_t>& split_sizes, int64_t dim = 0) const;
+  /// split(ceil(size / chunks), dim): at most `chunks` views, fewer when the size does not
+  /// allow that many (as PyTorch).
+  std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
   Tensor contiguous() const;
   Tensor clone() const;
   Tensor to(ScalarType t) const;
@@ -252,6 +261,12 @@ class Tensor {
   Tensor std(const Dims& dims = {}, bool unbiased = true, bool keepdim = false) const;
   Tensor matmul(const Tensor& o) const;
   Tensor mm(const Tensor& o) const { return matmul(o); }
+  /// [b, n, m] @ [b, m, p] → [b, n, p] for 3-D tensors only, batch sizes equal (torch.bmm).
+  Tensor bmm(const Tensor& o) const;
+  /// The lower (upper) triangle of the last two dims: element (i, j) is kept where
+  /// j − i <= diagonal (j − i >= diagonal), zero elsewhere.
+  Tensor tril(int64_t diagonal = 0) const;
+  Tensor triu(int64_t diagonal = 0) const;
 
   // ---- in place (bump the version counter; no autograd history on leaves that require grad)
   Tensor& add_(const Tensor& o, double alpha = 1);
@@ -394,7 +409,16 @@ Tensor gt(const Tensor& a, const Tensor& b);
 Tensor ge(const Tensor& a, const Tensor& b);
 Tensor sum(const Tensor& a, const Dims& dims = {}, bool keepdim = false);
 Tensor mean(const Tensor& a, const Dims& dims = {}, bool keepdim = false);
+/// NumPy's matmul: 1-D operands are promoted and the added dim dropped; batch dims (all
+/// but the last two) broadcast, e.g. [2, 1, 3, 4] @ [5, 4, 6] → [2, 5, 3, 6].
 Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor bmm(const Tensor& a, const Tensor& b);
+Tensor tril(const Tensor& input, int64_t diagonal = 0);
+Tensor triu(const Tensor& input, int64_t diagonal = 0);
+std::vector<Tensor> split(const Tensor& t, int64_t split_size, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& t, const std::vector<int64_t>& split_sizes, int64_t dim = 0);
+std::vector<Tensor> split_with_sizes(const Tensor& t, const std::vector<int64_t>& split_sizes, int64_t dim = 0);
+std::vector<Tensor> chunk(const Tensor& t, int64_t chunks, int64_t dim = 0);
 Tensor cat(const TensorList& ts, int64_t dim = 0);
 Tensor stack(const TensorList& ts, int64_t dim = 0);
 

@@ -25,5 +25,10 @@ Tensor sum_to(const Tensor& t, const Dims& shape);
 /// C = alpha * op(A) @ op(B) + beta * C for 2-D operands. A and B may be row-major
 /// or transposed views (passed to BLAS with transpose flags); others are copied first.
 void gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha = 1, double beta = 0);
+/// c[i] = a[i] @ b[i] + beta * c[i] for every batch index i of c ([*batch, m, n]); a and b are
+/// [*batch, m, k] and [*batch, k, n] views whose batch strides may be 0 (broadcast, never
+/// copied). A c with broadcast batch dims accumulates the products it is shared by, one after
+/// another (beta = 1 onto zeros gives their sum).
+void batched_gemm(const Tensor& a, const Tensor& b, const Tensor& c, double beta = 0);
 
 }  // namespace ag::kernels

@@ -1,6 +1,7 @@
-// matmul for 1-D, 2-D and batched operands. Every product goes to
+// matmul for 1-D, 2-D and batched operands, and bmm. Every product goes to
 // kernels::gemm, which hands transposed views to BLAS as flags; the backward
-// products use a.t() / b.t() views for the same reason.
+// products use a.t() / b.t() views for the same reason. Broadcast batch dims
+// stay stride-0 views in both directions (kernels::batched_gemm).
 #include "ops/op_util.h"
 
 namespace ag {
@@ -21,6 +22,24 @@ Tensor mm_forward(const Tensor& a, const Tensor& b) {
 }
 
 Tensor swap_last(const Tensor& t) { return t.transpose(-1, -2); }
+
+Dims with_matrix(Dims batch, int64_t rows, int64_t cols) {
+  batch.push_back(rows);
+  batch.push_back(cols);
+  return batch;
+}
+
+// Σ over broadcast batch dims of x[i] @ y[i], as a tensor of `shape` (an operand's shape):
+// the products accumulate straight into the operand-shaped result instead of a
+// broadcast-sized one summed afterwards.
+Tensor batched_product_into(const Dims& shape, const Dims& batch, const Tensor& x, const Tensor& y) {
+  const Dims full = with_matrix(batch, x.size(-2), y.size(-1));
+  const bool summed = shape != full;
+  Tensor r = detail::make_empty(shape, x.dtype());
+  if (summed) kernels::fill(r, 0);
+  kernels::batched_gemm(x, y, r.expand(full), summed ? 1 : 0);
+  return r;
+}
 
 }  // namespace
 
@@ -69,31 +88,23 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
                return {ga, gb};
              });
   } else {
-    // Batched: broadcast the batch dims, one gemm per matrix.
+    // Batched: broadcast the batch dims as stride-0 views, one gemm per matrix.
     Dims ba(a.sizes().begin(), a.sizes().end() - 2), bb(b.sizes().begin(), b.sizes().end() - 2);
     Dims batch = broadcast_shapes(ba, bb, "matmul");
-    Dims ea = batch, eb = batch;
-    ea.push_back(a.size(-2)); ea.push_back(k);
-    eb.push_back(k); eb.push_back(b.size(-1));
-    Tensor xa = a.detach().expand(ea).reshape({-1, a.size(-2), k});
-    Tensor xb = b.detach().expand(eb).reshape({-1, k, b.size(-1)});
-    int64_t nb = xa.size(0);
-    Dims out_shape = batch;
-    out_shape.push_back(a.size(-2));
-    out_shape.push_back(b.size(-1));
-    Tensor o3 = detail::make_empty({nb, a.size(-2), b.size(-1)}, a.dtype());
-    for (int64_t i = 0; i < nb; ++i) kernels::gemm(xa.select(0, i), xb.select(0, i), o3.select(0, i));
-    out = o3.view(out_shape);
-    if (autograd::any_requires_grad({&a, &b})) {
-      Dims sa_shape = a.sizes(), sb_shape = b.sizes();
+    out = detail::make_empty(with_matrix(batch, a.size(-2), b.size(-1)), a.dtype());
+    kernels::batched_gemm(a.detach().expand(with_matrix(batch, a.size(-2), k)),
+                          b.detach().expand(with_matrix(batch, k, b.size(-1))), out);
+    if (autograd::any_requires_grad({&a, &b}))
       record("BmmBackward0", out, {&a, &b},
-             [sa = SavedTensor(a), sb = SavedTensor(b), sa_shape, sb_shape](const Tensor& g, NeedsGrad n) -> TensorList {
+             [sa = SavedTensor(a), sb = SavedTensor(b), batch](const Tensor& g, NeedsGrad n) -> TensorList {
+               const Tensor &av = sa.unpack("BmmBackward0"), &bv = sb.unpack("BmmBackward0");
+               Tensor ae = av.expand(with_matrix(batch, av.size(-2), av.size(-1)));
+               Tensor be = bv.expand(with_matrix(batch, bv.size(-2), bv.size(-1)));
                Tensor ga, gb;
-               if (n[0]) ga = kernels::sum_to(matmul(g, swap_last(sb.unpack("BmmBackward0"))), sa_shape);
-               if (n[1]) gb = kernels::sum_to(matmul(swap_last(sa.unpack("BmmBackward0")), g), sb_shape);
+               if (n[0]) ga = batched_product_into(av.sizes(), batch, g, swap_last(be));
+               if (n[1]) gb = batched_product_into(bv.sizes(), batch, swap_last(ae), g);
                return {ga, gb};
              });
-    }
   }
   if (a_vec) out = out.squeeze(-2);
   if (b_vec) out = out.squeeze(-1);
@@ -101,5 +112,19 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
 }
 
 Tensor Tensor::matmul(const Tensor& o) const { return ag::matmul(*this, o); }
+
+Tensor bmm(const Tensor& a, const Tensor& b) {
+  check_defined(a, "bmm");
+  check_defined(b, "bmm");
+  if (a.dim() != 3 || b.dim() != 3)
+    throw std::invalid_argument("bmm: expected two 3-D tensors [batch, n, m] and [batch, m, p], got shapes " +
+                                shapes_msg(a, b));
+  if (a.size(0) != b.size(0))
+    throw std::invalid_argument("bmm: batch sizes differ (no broadcasting in bmm; matmul broadcasts), shapes " +
+                                shapes_msg(a, b));
+  return matmul(a, b);
+}
+
+Tensor Tensor::bmm(const Tensor& o) const { return ag::bmm(*this, o); }
 
 }  // namespace ag

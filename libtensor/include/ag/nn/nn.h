@@ -2,10 +2,12 @@
 // ag::nn::functional;` gives PyTorch's usual spelling of the functional ops.
 #pragma once
 #include "ag/nn/activation.h"
+#include "ag/nn/clip_grad.h"
 #include "ag/nn/conv.h"
 #include "ag/nn/dropout.h"
 #include "ag/nn/flatten.h"
 #include "ag/nn/functional.h"
+#include "ag/nn/functional_attention.h"
 #include "ag/nn/functional_module.h"
 #include "ag/nn/functional_options.h"
 #include "ag/nn/init.h"
@@ -15,6 +17,7 @@
 #include "ag/nn/module.h"
 #include "ag/nn/module_dict.h"
 #include "ag/nn/module_list.h"
+#include "ag/nn/multihead_attention.h"
 #include "ag/nn/normalization.h"
 #include "ag/ordered_dict.h"
 #include "ag/nn/sequential.h"
