@@ -26,6 +26,12 @@ be compared step by step and speed side by side.
       validation loss every N steps (and at the end) on --eval-batches batches of the
       validation file taken in order from its start.
 
+  torch_gpt.py recipe --text input.txt --minutes M [--out DIR] [--threads K]
+      nanoGPT's shakespeare-char recipe (layers=6, heads=6, dim=384, context=256, batch 64,
+      dropout 0.2, AdamW lr 1e-3 with 100 warm-up steps and a cosine to 1e-4 at step 5000,
+      weight decay 0.1 on matrices, gradient norm clipped to 1) trained for M minutes with
+      the validation loss every 250 steps; prints the allgrad command of the same recipe.
+
 Speed notes (PyTorch 1.13 from Debian, CPU, OpenBLAS): torch.compile and
 F.scaled_dot_product_attention do not exist in 1.13, so attention is written out (scores,
 causal mask, softmax, weighted sum). Choices, tried on the 2-core test machine at
@@ -159,7 +165,7 @@ def cmd_tokens(a):
     if a.val_out:
         if not 0 < a.val_fraction < 1:
             raise SystemExit("--val-fraction must be between 0 and 1")
-        n_train = int(len(data) * (1 - a.val_fraction))
+        n_train = len(data) - int(len(data) * a.val_fraction)  # allgrad's text:FILE:val=F split
         write_tokens(a.out, data[:n_train])
         write_tokens(a.val_out, data[n_train:])
         print(f"{a.out}: {n_train} tokens; {a.val_out}: {len(data) - n_train} tokens")
@@ -413,15 +419,18 @@ def evaluate(model, tokens, b, t, n_batches):
 
 
 def lr_at(a, step):
-    """--scheduler none | cosine: linear warm-up over --warmup steps, then cosine from --lr
-    to --min-lr over the remaining --steps (nanoGPT's recipe shape)."""
+    """--scheduler none | warmup (nanoGPT's, as allgrad's warmup:STEPS,min_lr=X,decay_steps=N):
+    lr*(it+1)/(warmup+1) for it < warmup, then a cosine from lr down to min_lr at
+    decay_steps, min_lr after it. it counts from 0."""
     if a.scheduler == "none":
         return a.lr
+    min_lr = a.lr / 10 if a.min_lr is None else a.min_lr
+    decay = a.decay_steps or a.steps
     if step < a.warmup:
-        return a.lr * (step + 1) / a.warmup
-    total = max(a.steps - a.warmup, 1)
-    frac = min((step - a.warmup) / total, 1.0)
-    return a.min_lr + 0.5 * (1 + math.cos(math.pi * frac)) * (a.lr - a.min_lr)
+        return a.lr * (step + 1) / (a.warmup + 1)
+    if step > decay:
+        return min_lr
+    return min_lr + 0.5 * (1 + math.cos(math.pi * (step - a.warmup) / (decay - a.warmup))) * (a.lr - min_lr)
 
 
 def cmd_train(a):
@@ -436,6 +445,8 @@ def cmd_train(a):
     paths = a.data.split(",")
     train_tokens = read_tokens(paths[0])
     val_tokens = read_tokens(paths[1]) if len(paths) > 1 else None
+    if a.scheduler == "warmup" and not (a.decay_steps or a.steps) > a.warmup:
+        raise SystemExit("--scheduler warmup: the cosine needs --decay-steps (or --steps) above --warmup")
     if a.eval_every and val_tokens is None:
         raise SystemExit("--eval-every needs a validation file: --data TRAIN.bin,VAL.bin")
 
@@ -448,11 +459,9 @@ def cmd_train(a):
     model.train()
     betas = tuple(float(x) for x in a.betas.split(","))
     params = list(model.parameters())
-    if a.decay_2d_only:  # nanoGPT's groups: no weight decay on biases and LayerNorm weights
-        groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": a.weight_decay},
-                  {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
-    else:
-        groups = [{"params": params, "weight_decay": a.weight_decay}]
+    # nanoGPT's groups (allgrad's for language models): no weight decay on biases and LayerNorm weights
+    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": a.weight_decay},
+              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
     opt = torch.optim.AdamW(groups, lr=a.lr, betas=betas, eps=a.eps, foreach=not a.no_foreach)
     n_params = sum(p.numel() for p in params)
     print(json.dumps({"config": {"model": cfg, "params": n_params, "batch": b, "threads": torch.get_num_threads(),
@@ -525,6 +534,51 @@ def cmd_train(a):
     print(json.dumps({"summary": summary}), flush=True)
     print(f"done: {step} steps in {train_s:.1f} s, {summary['tokens_per_s'] * 1.0 / t:.0f} samples/s, "
           f"{summary['tokens_per_s']:.0f} tokens/s", flush=True)
+    return summary, evals
+
+
+# nanoGPT's shakespeare-char recipe, as far as allgrad train can state it too: AdamW
+# betas stay 0.9/0.999 (nanoGPT takes beta2 0.99; allgrad's adamw has no betas option),
+# and batches are taken in file order on both sides (--no-shuffle).
+RECIPE = dict(config="6,6,384,256", batch=64, lr=1e-3, min_lr=1e-4, warmup=100, steps=5000, weight_decay=0.1,
+              grad_clip=1.0, dropout=0.2, eval_every=250, eval_batches=20)
+
+
+def cmd_recipe(a):
+    """One command: token files (last 10% held out), initial weights, PyTorch training for
+    --minutes with validation losses, and the allgrad command line of the same recipe."""
+    os.makedirs(a.out, exist_ok=True)
+    train_bin, val_bin, init = (os.path.join(a.out, n) for n in ("train.bin", "val.bin", "init.safetensors"))
+    cmd_tokens(argparse.Namespace(text=a.text, out=train_bin, val_out=val_bin, val_fraction=0.1))
+    r = dict(RECIPE)
+    for k in ("batch", "steps", "eval_every", "eval_batches", "dropout"):
+        if getattr(a, k) is not None:
+            r[k] = getattr(a, k)
+    cmd_init(argparse.Namespace(config=r["config"], seed=a.seed, no_bias=False, out=init))
+    l, h, c, t = r["config"].split(",")
+    ag = (f"allgrad train --model gpt:layers={l},heads={h},dim={c},context={t},dropout={r['dropout']} "
+          f"--data tokens:{train_bin},{val_bin} --no-shuffle --batch-size {r['batch']} --init-weights {init} "
+          f"--optimizer adamw --lr {r['lr']} --weight-decay {r['weight_decay']} "
+          f"--scheduler warmup:{r['warmup']},min_lr={r['min_lr']},decay_steps={r['steps']} --clip-grad-norm {r['grad_clip']} "
+          f"--max-steps {r['steps']} --eval-every-steps {r['eval_every']} --eval-batches {r['eval_batches']} "
+          f"--threads {a.threads} --seed {a.seed} --metrics {os.path.join(a.out, 'allgrad_metrics.jsonl')}")
+    print("the same recipe in allgrad (no time budget there: stop it at the same training time, or give "
+          "--max-steps the steps PyTorch reached):\n  " + ag, flush=True)
+    os.environ.setdefault("OMP_NUM_THREADS", str(a.threads))
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(a.threads))
+    t_args = argparse.Namespace(
+        config=r["config"], init=init, data=f"{train_bin},{val_bin}", batch=r["batch"], steps=r["steps"],
+        minutes=a.minutes, lr=r["lr"], betas="0.9,0.999", eps=1e-8, weight_decay=r["weight_decay"], scheduler="warmup",
+        warmup=r["warmup"], min_lr=r["min_lr"], decay_steps=r["steps"], grad_clip=r["grad_clip"], dropout=r["dropout"],
+        no_bias=False, seed=a.seed, threads=a.threads, flush_denormal=True, no_foreach=False, eval_every=r["eval_every"],
+        eval_batches=r["eval_batches"], warmup_steps=3, window=5, log=os.path.join(a.out, "torch_losses.txt"), quiet=True)
+    summary, evals = cmd_train(t_args)
+    with open(os.path.join(a.out, "torch_val.jsonl"), "w") as f:
+        for e in evals:
+            f.write(json.dumps(e) + "\n")
+    print(f"PyTorch: {summary['steps']} steps in {summary['train_s']:.0f} s of training, "
+          f"{summary['tokens_per_s']:.0f} tokens/s, validation loss {summary.get('val_loss', float('nan')):.4f}; "
+          f"validation losses in {os.path.join(a.out, 'torch_val.jsonl')}")
 
 
 def main():
@@ -556,10 +610,10 @@ def main():
     s.add_argument("--betas", default="0.9,0.999", help="AdamW betas (allgrad's and llm.c's default)")
     s.add_argument("--eps", type=float, default=1e-8)
     s.add_argument("--weight-decay", type=float, default=0.0)
-    s.add_argument("--decay-2d-only", action="store_true", help="weight decay on matrices only (nanoGPT)")
-    s.add_argument("--scheduler", default="none", choices=["none", "cosine"])
-    s.add_argument("--warmup", type=int, default=0, help="linear warm-up steps of the cosine schedule")
-    s.add_argument("--min-lr", type=float, default=0.0)
+    s.add_argument("--scheduler", default="none", choices=["none", "warmup"])
+    s.add_argument("--warmup", type=int, default=100, help="warm-up steps of --scheduler warmup")
+    s.add_argument("--min-lr", type=float, default=None, help="the cosine's end (default lr/10)")
+    s.add_argument("--decay-steps", type=int, default=0, help="step where the cosine ends (default --steps)")
     s.add_argument("--grad-clip", type=float, default=0.0, help="clip the global gradient norm (0: no)")
     s.add_argument("--dropout", type=float, default=0.0)
     s.add_argument("--no-bias", action="store_true")
@@ -573,8 +627,21 @@ def main():
     s.add_argument("--window", type=int, default=5, help="steps per timed window")
     s.add_argument("--log", help="per-step losses to this file")
     s.add_argument("--quiet", action="store_true", help="no per-step lines")
+    s = sub.add_parser("recipe", help="nanoGPT's shakespeare-char recipe for --minutes, and allgrad's command for it")
+    s.add_argument("--text", required=True, help="the training text (e.g. tiny shakespeare's input.txt)")
+    s.add_argument("--minutes", type=float, required=True, help="training time budget (steps only)")
+    s.add_argument("--out", default="gpt-recipe", help="folder for the token files, weights and logs")
+    s.add_argument("--threads", type=int, default=2)
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--batch", type=int, help=f"[{RECIPE['batch']}]")
+    s.add_argument("--steps", type=int, help=f"schedule length and step limit [{RECIPE['steps']}]")
+    s.add_argument("--eval-every", type=int, help=f"[{RECIPE['eval_every']}]")
+    s.add_argument("--eval-batches", type=int, help=f"[{RECIPE['eval_batches']}]")
+    s.add_argument("--dropout", type=float, help=f"[{RECIPE['dropout']}]")
     a = p.parse_args()
-    if a.cmd == "train":
+    if a.cmd == "recipe":
+        cmd_recipe(a)
+    elif a.cmd == "train":
         if not a.steps and not a.minutes:
             raise SystemExit("train: give --steps N or --minutes M")
         # Before torch loads OpenMP and OpenBLAS: their pools read these at start.
