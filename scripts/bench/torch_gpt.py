@@ -564,8 +564,6 @@ def cmd_recipe(a):
           f"--threads {a.threads} --seed {a.seed} --metrics {os.path.join(a.out, 'allgrad_metrics.jsonl')}")
     print("the same recipe in allgrad (no time budget there: stop it at the same training time, or give "
           "--max-steps the steps PyTorch reached):\n  " + ag, flush=True)
-    os.environ.setdefault("OMP_NUM_THREADS", str(a.threads))
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(a.threads))
     t_args = argparse.Namespace(
         config=r["config"], init=init, data=f"{train_bin},{val_bin}", batch=r["batch"], steps=r["steps"],
         minutes=a.minutes, lr=r["lr"], betas="0.9,0.999", eps=1e-8, weight_decay=r["weight_decay"], scheduler="warmup",
@@ -639,14 +637,15 @@ def main():
     s.add_argument("--eval-batches", type=int, help=f"[{RECIPE['eval_batches']}]")
     s.add_argument("--dropout", type=float, help=f"[{RECIPE['dropout']}]")
     a = p.parse_args()
+    if a.cmd in ("train", "recipe"):
+        # Before torch loads OpenMP and OpenBLAS: their pools read these at start.
+        os.environ.setdefault("OMP_NUM_THREADS", str(a.threads))
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", str(a.threads))
     if a.cmd == "recipe":
         cmd_recipe(a)
     elif a.cmd == "train":
         if not a.steps and not a.minutes:
             raise SystemExit("train: give --steps N or --minutes M")
-        # Before torch loads OpenMP and OpenBLAS: their pools read these at start.
-        os.environ.setdefault("OMP_NUM_THREADS", str(a.threads))
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", str(a.threads))
         cmd_train(a)
     elif a.cmd == "init":
         cmd_init(a)
