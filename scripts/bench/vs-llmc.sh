@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
     --quick) runs=1 large_steps=13 ;;
     --sides) sides="$2"; shift ;;
     --no-large) large=0 ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "vs-llmc.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
