@@ -25,7 +25,6 @@ be compared step by step and speed side by side.
       --minutes M stops after M minutes of training steps; --eval-every N computes the
       validation loss every N steps (and at the end) on --eval-batches batches of the
       validation file taken in order from its start.
-
   torch_gpt.py recipe --text input.txt --minutes M [--out DIR] [--threads K]
       nanoGPT's shakespeare-char recipe (layers=6, heads=6, dim=384, context=256, batch 64,
       dropout 0.2, AdamW lr 1e-3 with 100 warm-up steps and a cosine to 1e-4 at step 5000,
@@ -41,9 +40,9 @@ instead of matmul, multiply and masked_fill (about 10,000 against 6,800 tokens/s
 AdamW with foreach=True (the per-tensor loop was no faster); F.gelu(approximate="tanh")
 rather than the formula written out, as elementwise ops or under torch.jit.script (the
 CPU fuser is off in 1.13, so scripting only adds overhead: 7.6 ms against 3.9 ms forward
-and backward on [16, 64, 512]). So: eager mode. Dropout is skipped when its rate is 0. The thread count is set before torch is
-imported (OMP_NUM_THREADS / OPENBLAS_NUM_THREADS, unless the caller set them) and with
-torch.set_num_threads. For 2 threads PyTorch's OpenMP pool does best with
+and backward on [16, 64, 512]). So: eager mode. Dropout is skipped when its rate is 0.
+The thread count is set before torch is imported (OMP_NUM_THREADS / OPENBLAS_NUM_THREADS,
+unless the caller set them) and with torch.set_num_threads. For 2 threads PyTorch's OpenMP pool does best with
 OMP_WAIT_POLICY=PASSIVE in the environment (set by the caller: OpenMP reads it at start).
 
 Python standard library, numpy and torch only (no safetensors package: the format's
