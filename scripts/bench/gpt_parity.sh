@@ -14,8 +14,8 @@
 # same change moves the losses by 1.3e-7 and allgrad differs from PyTorch by about 2e-7.
 #
 # The allgrad binary: --allgrad, else $ALLGRAD, else build/tools/allgrad. The text: any
-# file of at least steps*16*64+1 bytes (default /usr/share/common-licenses/GPL-3, 35 KB;
-# a generated text when that is missing). Extra flags for `allgrad train` (e.g. an
+# file of at least 16*64+1 bytes (default /usr/share/common-licenses/GPL-3, 35 KB: 34 full
+# batches and a 5-row one, then the next epoch; a generated text when that is missing). Extra flags for `allgrad train` (e.g. an
 # optimizer spelling) can be added with $AG_GPT_FLAGS.
 # Exit codes: 0 the losses agree, 1 they do not (or a side failed), 2 usage,
 # 77 skipped (PyTorch cannot be imported by $TORCH_PYTHON, default /usr/bin/python3: ctest's
@@ -71,7 +71,7 @@ mkdir -p "$out"
 export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 
-need=$((steps * batch * context + 1))
+need=$((batch * context + 1))
 if [ ! -f "$text" ]; then
   # Deterministic stand-in text: numbered lines of words, no randomness involved.
   $PY - "$out/text.txt" "$need" <<'EOF'
@@ -87,7 +87,7 @@ EOF
 fi
 size=$(stat -c %s "$text")
 if [ "$size" -lt "$need" ]; then
-  echo "gpt_parity.sh: $text has $size bytes; $steps steps of $batch x $context need $need" >&2
+  echo "gpt_parity.sh: $text has $size bytes; a batch of $batch x $context needs $need" >&2
   exit 2
 fi
 

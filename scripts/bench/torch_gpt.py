@@ -18,7 +18,8 @@ be compared step by step and speed side by side.
   torch_gpt.py train --config L,H,C,T --data train.bin[,val.bin] --batch B ...
       trains with AdamW. Batch k of an epoch is tokens[k*B*T : k*B*T + B*T + 1] cut into B
       rows of T inputs with the targets one token later (allgrad's --no-shuffle order, and
-      llm.c's DataLoader without shuffling); an epoch has (count-1) // (B*T) batches. Prints
+      llm.c's DataLoader without shuffling); an epoch has (count-1) // T windows, so its last
+      batch may have fewer rows (as allgrad's; llm.c would start over instead). Prints
       one line per step ("step N: loss X (took Y ms)"), then a summary: tokens/s as the
       median over windows of steps after the warm-up steps, with the spread, and peak RSS.
       With --log FILE the per-step losses go to FILE ("step loss", one per line).
@@ -387,15 +388,18 @@ def peak_rss_mib():
 
 
 def batches(tokens, b, t):
-    """The epoch's batches in file order (allgrad's --no-shuffle, llm.c's loader unshuffled)."""
+    """The epoch's batches in file order (allgrad's --no-shuffle): (count-1) // T windows of
+    T+1 tokens at stride T, B to a batch; the last batch of the epoch holds what is left
+    (allgrad's loader keeps it; llm.c's loader has only full batches, the same until then)."""
     import torch
-    n = (len(tokens) - 1) // (b * t)
-    if n < 1:
-        raise SystemExit(f"the data has {len(tokens)} tokens: fewer than one batch of {b}x{t}+1")
+    windows = (len(tokens) - 1) // t
+    if windows < 1:
+        raise SystemExit(f"the data has {len(tokens)} tokens: fewer than one window of {t}+1")
     data = torch.from_numpy(tokens)
-    for k in range(n):
-        chunk = data[k * b * t: k * b * t + b * t + 1]
-        yield chunk[:-1].view(b, t), chunk[1:].view(b, t)
+    for k in range(0, windows, b):
+        rows = min(b, windows - k)
+        chunk = data[k * t: (k + rows) * t + 1]
+        yield chunk[:-1].view(rows, t), chunk[1:].view(rows, t)
 
 
 def forever(tokens, b, t):
@@ -470,7 +474,7 @@ def cmd_train(a):
                                  "torch": torch.__version__}}), flush=True)
 
     log = open(a.log, "w") if a.log else None
-    step_s, losses, evals = [], [], []
+    step_s, step_tokens, losses, evals = [], [], [], []
     budget = a.minutes * 60 if a.minutes else None
     train_s = 0.0
     wall0 = time.perf_counter()
@@ -495,6 +499,7 @@ def cmd_train(a):
         train_s += dt
         step += 1
         step_s.append(dt)
+        step_tokens.append(x.numel())
         losses.append(value)
         if log:
             log.write(f"{step} {value:.9g}\n")
@@ -514,11 +519,10 @@ def cmd_train(a):
         print(json.dumps({"eval": evals[-1]}), flush=True)
 
     # Speed: steps after the warm-up, in windows of --window steps; the median window.
-    timed = step_s[a.warmup_steps:]
-    if not timed:
-        timed = step_s
+    skip = a.warmup_steps if len(step_s) > a.warmup_steps else 0
+    timed, toks = step_s[skip:], step_tokens[skip:]
     w = max(1, min(a.window, len(timed)))
-    windows = [b * t * w / sum(timed[i:i + w]) for i in range(0, len(timed) - w + 1, w)]
+    windows = [sum(toks[i:i + w]) / sum(timed[i:i + w]) for i in range(0, len(timed) - w + 1, w)]
     summary = {
         "steps": step, "train_s": round(train_s, 3), "wall_s": round(time.perf_counter() - wall0, 3),
         "tokens_per_s": round(statistics.median(windows), 1),
