@@ -78,7 +78,7 @@ if [ ! -f "$text" ]; then
 import sys
 words = "the of and to in is that for it as with was on be by this are or at from".split()
 out, i = [], 0
-while sum(len(s) for s in out) < int(sys.argv[2]) + 1000:
+while sum(len(s) for s in out) < max(int(sys.argv[2]), 40000):
     out.append(f"{i}: " + " ".join(words[(i * 7 + j * 3) % len(words)] for j in range(9)) + ".\n")
     i += 1
 open(sys.argv[1], "w").write("".join(out))
