@@ -16,5 +16,8 @@
 #include "ag/nn/module_dict.h"
 #include "ag/nn/module_list.h"
 #include "ag/nn/normalization.h"
+#include "ag/nn/rnn.h"
+#include "ag/nn/rnn_cell.h"
 #include "ag/ordered_dict.h"
 #include "ag/nn/sequential.h"
+#include "ag/nn/utils/rnn.h"
