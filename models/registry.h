@@ -1,6 +1,7 @@
 // The model zoo by spec string: "mlp:784,256,128,10", "mlp:784,256,10:dropout=0.2,act=gelu",
 // "autoencoder:784,64", "convnet", "logreg:784,10".
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,7 +21,14 @@ struct ModelInfo {
   std::string default_loss = "cross-entropy";
   /// The spec in canonical form (check_model_spec's), stored in checkpoints.
   std::string spec;
+  /// Set for models of variable-length sequences: called with a padded batch's inputs and
+  /// its lengths (the batch's third field) instead of module->forward(inputs).
+  std::function<Tensor(const Tensor& inputs, const Tensor& lengths)> forward_with_lengths;
 };
+
+/// The model's output for a batch: forward_with_lengths(inputs, lengths) when the batch
+/// carries lengths and the model takes them, else module->forward(inputs).
+Tensor predict(const ModelInfo& info, const std::vector<Tensor>& batch_fields);
 
 /// Builds the model a spec names, drawing its initial values from the global generator.
 /// Throws std::invalid_argument naming the spec and what is wrong with it.

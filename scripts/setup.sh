@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev
   dataset-fashion-mnist
+  fortunes  # text for --data fortunes (the recurrent classifier)
   clang-14 libclang-rt-14-dev
   iproute2 python3
   chromium  # headless, renders `allgrad report` pages in tests (cli.report_render)

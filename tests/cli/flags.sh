@@ -10,7 +10,7 @@ cd "$AG_TMP" || exit 1
 run "$AG" train --help
 expect_ok "train --help"
 # The flags of TrainOptions (tools/train/options.h); a new flag belongs here too.
-ALL_FLAGS="model data epochs max-steps batch-size optimizer lr momentum weight-decay scheduler loss no-shuffle seed
+ALL_FLAGS="model data epochs max-steps batch-size optimizer lr momentum weight-decay scheduler loss no-shuffle bucket-by-length seed
 threads checkpoint-dir checkpoint-every keep resume init-weights metrics profile log-every eval-every quiet
 collective-timeout nan-policy detect-anomaly no-flush-denormal config"
 for f in $ALL_FLAGS; do

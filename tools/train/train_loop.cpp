@@ -58,7 +58,8 @@ std::string fmt(const char* f, double v) {
 }
 
 // Test accuracy (classification) or mean loss (autoencoder), each rank on every W-th example.
-double evaluate(nn::Module& model, const data::DatasetRef& test, dist::Communicator& comm, bool classify) {
+double evaluate(const models::ModelInfo& info, const data::DatasetRef& test, dist::Communicator& comm, bool classify) {
+  nn::Module& model = *info.module;
   NoGradGuard ng;
   model.eval();
   std::vector<int64_t> mine;
@@ -66,8 +67,8 @@ double evaluate(nn::Module& model, const data::DatasetRef& test, dist::Communica
   data::DataLoader<> loader(std::make_shared<data::Subset>(test, mine), data::DataLoaderOptions(1000));
   double good = 0, count = 0;
   for (auto& batch : loader) {
-    auto [x, y] = batch.unpack<2>();
-    Tensor out = model.forward(x);
+    const Tensor &x = batch.data, &y = batch.target;
+    Tensor out = models::predict(info, batch.fields());
     if (classify) good += static_cast<double>((out.argmax(1) == y).to(kInt64).sum().item<int64_t>());
     else good += nn::functional::mse_loss(out, y, ag::kSum).item();
     count += classify ? static_cast<double>(x.size(0)) : static_cast<double>(x.numel());
@@ -147,12 +148,12 @@ struct StepResult {
 };
 
 StepResult train_step(Run& r, const data::Example<>& batch) {
-  auto [x, y] = batch.unpack<2>();
+  const Tensor& y = batch.target;
   r.comm.set_step(r.state->step);
   r.optimizer->zero_grad();
   Tensor loss;
   try {
-    Tensor pred = r.info.module->forward(x);
+    Tensor pred = models::predict(r.info, batch.fields());  // (inputs, lengths) for sequence models
     loss = r.loss_kind == "mse" ? nn::functional::mse_loss(pred, y) : r.ce(pred, y);
     r.timer.mark(Phase::Forward);
     if (r.ddp) r.ddp->vote_stop(stop_signal.load() != 0);
@@ -237,7 +238,7 @@ void end_epoch(Run& r, const EpochResult& e, std::optional<double>& accuracy) {
   st.metrics["loss"] = e.mean_loss;
   if (r.data->test && o.eval_every > 0 && (st.epoch % o.eval_every == 0 || st.epoch == o.epochs)) {
     const bool classify = r.loss_kind == "cross-entropy";
-    double v = evaluate(*r.info.module, *r.data->test, r.comm, classify);
+    double v = evaluate(r.info, *r.data->test, r.comm, classify);
     if (classify) accuracy = v;
     st.metrics[classify ? "test_accuracy" : "test_mse"] = v;
     r.say("epoch " + std::to_string(st.epoch) + "/" + std::to_string(o.epochs) + ": train loss " + fmt("%.4f", e.mean_loss) +

@@ -35,7 +35,7 @@ uint64_t fnv1a(std::string_view s) {
 
 }  // namespace
 
-Example<> pad_collate(const std::vector<Example<>>& examples, int64_t padding_value) {
+Example<> pad_collate(const std::vector<Example<>>& examples) {
   if (examples.empty()) throw std::invalid_argument("pad_collate: the batch has no examples");
   std::vector<std::vector<int64_t>> seqs;
   std::vector<int64_t> labels;
@@ -51,7 +51,7 @@ Example<> pad_collate(const std::vector<Example<>>& examples, int64_t padding_va
   std::vector<const std::vector<int64_t>*> rows;
   for (const auto& s : seqs) rows.push_back(&s);
   std::vector<int64_t> lengths;
-  Tensor x = pad_rows(rows, padding_value, &lengths);
+  Tensor x = pad_rows(rows, 0, &lengths);
   const auto B = static_cast<int64_t>(labels.size());
   return Example<>({x, from_vector(labels, {B}), from_vector(lengths, {B})});
 }

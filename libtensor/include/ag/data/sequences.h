@@ -14,9 +14,10 @@
 namespace ag::data {
 
 /// The seed's collate_fn for examples (tokens (L_i) int64, label () int64): the batch
-/// (inputs (B, T) padded with `padding_value`, labels (B), lengths (B) int64), T the
-/// longest L_i. Field 2 of the batch (`more[0]`) is the lengths.
-Example<> pad_collate(const std::vector<Example<>>& examples, int64_t padding_value = 0);
+/// (inputs (B, T) padded with id 0, labels (B), lengths (B) int64), T the longest L_i.
+/// Field 2 of the batch (`more[0]`) is the lengths. One parameter, so it can be handed to
+/// a DataLoader as it is: `DataLoader(set, DataLoaderOptions(32), pad_collate)`.
+Example<> pad_collate(const std::vector<Example<>>& examples);
 
 /// Token sequences of different lengths, one class label each. get(i) is (tokens (L)
 /// int64, label () int64); get_batch pads as pad_collate does (padding id 0).
