@@ -8,6 +8,8 @@
 #include <stdexcept>
 
 #include "gpt.h"
+#include "ag/data/sequences.h"
+#include "sequence_classifier.h"
 #include "zoo.h"
 
 namespace ag::models {
@@ -53,7 +55,11 @@ Spec parse(const std::string& text) {
   for (size_t i = next; i < parts.size(); ++i)
     for (const auto& kv : split(parts[i], ',')) {
       size_t eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0) bad(text, "option '" + kv + "' is not key=value");
+      if (kv.empty() || eq == 0) bad(text, "option '" + kv + "' is not key=value");
+      if (eq == std::string::npos) {  // a bare flag ("bidirectional") means key=true
+        s.options[kv] = "true";
+        continue;
+      }
       s.options[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
   return s;
@@ -106,6 +112,15 @@ GPTConfig gpt_config(const Spec& s, const std::string& text) {
     bad(text, e.what());
   }
   return c;
+}
+
+int64_t option_size(const Spec& s, const std::string& text, const std::string& key, int64_t fallback) {
+  auto it = s.options.find(key);
+  if (it == s.options.end()) return fallback;
+  char* end = nullptr;
+  long long v = std::strtoll(it->second.c_str(), &end, 10);
+  if (it->second.empty() || *end || v <= 0 || v > (1LL << 24)) bad(text, key + "=" + it->second + " is not a size in 1 .. 16777216");
+  return v;
 }
 
 bool is_activation(const std::string& a) { return a == "relu" || a == "gelu" || a == "tanh" || a == "sigmoid"; }
@@ -179,6 +194,25 @@ const std::vector<ModelEntry>& entries() {
          info.input_shape = {c.context};
          info.classes = c.vocab;
          info.language_model = true;
+      {"lstm", "lstm:embed=E,hidden=H,layers=N[,bidirectional,cell=lstm|gru|rnn,classes=K] (bytes of text; K defaults to 4)",
+       [](const Spec& s, const std::string& text) {
+         allow_options(s, text, {"embed", "hidden", "layers", "bidirectional", "cell", "classes"});
+         if (!s.args.empty()) bad(text, "lstm takes key=value options only");
+         for (const char* k : {"embed", "hidden", "layers"})
+           if (!s.options.count(k)) bad(text, std::string("lstm needs ") + k + "=");
+         for (const char* k : {"embed", "hidden", "layers", "classes"}) option_size(s, text, k, 1);
+         if (s.options.count("bidirectional") && s.options.at("bidirectional") != "true")
+           bad(text, "bidirectional takes no value");
+         if (s.options.count("cell") && s.options.at("cell") != "lstm" && s.options.at("cell") != "gru" && s.options.at("cell") != "rnn")
+           bad(text, "cell=" + s.options.at("cell") + " is not lstm, gru or rnn");
+       },
+       [](const Spec& s, const std::string& text, ModelInfo& info) {
+         info.classes = option_size(s, text, "classes", 4);
+         SequenceClassifier m(s.options.count("cell") ? s.options.at("cell") : std::string("lstm"), data::kByteVocabulary,
+                              option_size(s, text, "embed", 1), option_size(s, text, "hidden", 1),
+                              option_size(s, text, "layers", 1), s.options.count("bidirectional") > 0, info.classes);
+         info.module = m.ptr();
+         info.forward_with_lengths = [m](const Tensor& x, const Tensor& lengths) mutable { return m->forward(x, lengths); };
        }},
   };
   return table;
@@ -207,6 +241,7 @@ std::string canonical(const Spec& s) {
     if (k == "act" && v == "relu") continue;
     if (k == "dropout" && std::strtod(v.c_str(), nullptr) == 0) continue;
     if (k == "bias" && v == "true") continue;
+    if ((k == "cell" && v == "lstm") || (k == "classes" && v == "4" && s.name == "lstm")) continue;
     if (!opts.empty()) opts += ',';
     opts += k + "=" + v;
   }
@@ -226,6 +261,11 @@ std::string check_model_spec(const std::string& text) {
   Spec s = parse(text);
   entry_for(s, text).check(s, text);
   return canonical(s);
+}
+
+Tensor predict(const ModelInfo& info, const std::vector<Tensor>& fields) {
+  if (fields.size() > 2 && info.forward_with_lengths) return info.forward_with_lengths(fields[0], fields[2]);
+  return info.module->forward(fields[0]);
 }
 
 ModelInfo build_model(const std::string& text) {

@@ -2,6 +2,7 @@
 // "autoencoder:784,64", "convnet", "logreg:784,10",
 // "gpt:layers=4,heads=4,dim=128,context=64[,dropout=0.1][,bias=false]".
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,7 +26,14 @@ struct ModelInfo {
   bool language_model = false;
   /// The spec in canonical form (check_model_spec's), stored in checkpoints.
   std::string spec;
+  /// Set for models of variable-length sequences: called with a padded batch's inputs and
+  /// its lengths (the batch's third field) instead of module->forward(inputs).
+  std::function<Tensor(const Tensor& inputs, const Tensor& lengths)> forward_with_lengths;
 };
+
+/// The model's output for a batch: forward_with_lengths(inputs, lengths) when the batch
+/// carries lengths and the model takes them, else module->forward(inputs).
+Tensor predict(const ModelInfo& info, const std::vector<Tensor>& batch_fields);
 
 /// Builds the model a spec names, drawing its initial values from the global generator.
 /// Throws std::invalid_argument naming the spec and what is wrong with it.

@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev
   dataset-fashion-mnist
-  fortunes  # /usr/share/games/fortunes: the text the README's GPT example trains on
+  fortunes  # /usr/share/games/fortunes: text for the GPT example and --data fortunes
   clang-14 libclang-rt-14-dev
   iproute2 python3
   chromium  # headless, renders `allgrad report` pages in tests (cli.report_render)

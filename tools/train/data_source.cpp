@@ -16,6 +16,18 @@ namespace ag::tools {
 
 namespace {
 
+std::vector<std::string> split_list(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(sep, start);
+    if (end == std::string::npos) end = s.size();
+    out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
 // The dataset as the model sees it: images reshaped to the model's input, and for an
 // autoencoder the input repeated as the target.
 class Shaped : public data::Dataset {
@@ -225,6 +237,45 @@ DataSource token_file_source(const std::string& args, int64_t context, int64_t v
     throw std::runtime_error(std::string("--data tokens: ") + e.what());
   }
   return token_windows(train_tokens, val_tokens, context, train, val);
+// Text files as a classification set of byte sequences (see ag/data/sequences.h).
+DataSource text_files(const std::vector<std::string>& files, const std::string& what, int64_t classes) {
+  for (const std::string& f : files)
+    if (!std::filesystem::is_regular_file(f)) throw std::runtime_error("--data " + what + ": " + f + " is not a readable file");
+  auto set = data::text_classification(files);
+  if (classes > 0 && static_cast<int64_t>(files.size()) > classes)
+    throw std::runtime_error("--data " + what + ": " + std::to_string(files.size()) + " files make " + std::to_string(files.size()) +
+                             " classes but the model has " + std::to_string(classes) + " (set classes= in the model spec)");
+  DataSource s{data::DatasetRef(set.train), data::DatasetRef(set.test), what, what, what};
+  s.variable_length = true;
+  return s;
+}
+
+// fortunes[:DIR][:classes=a,b,...]: one class per fortune collection.
+DataSource fortunes(const std::string& args, int64_t classes) {
+  std::string dir = data::kFortunesRoot, list;
+  for (const std::string& part : split_list(args, ':')) {
+    if (part.rfind("classes=", 0) == 0) list = part.substr(8);
+    else if (!part.empty()) dir = part;
+  }
+  if (!std::filesystem::is_directory(dir))
+    throw std::runtime_error("--data fortunes: " + dir + " is not a folder" +
+                             (args.empty() ? " (install the fortunes with: apt-get install fortunes)" : ""));
+  std::vector<std::string> names = list.empty() ? data::default_fortune_classes() : split_list(list, ',');
+  std::vector<std::string> known = data::fortune_collections(dir), files;
+  for (const std::string& n : names) {
+    if (std::find(known.begin(), known.end(), n) == known.end()) {
+      std::string all;
+      for (const std::string& k : known) all += (all.empty() ? "" : ",") + k;
+      throw std::runtime_error("--data fortunes: no collection '" + n + "' in " + dir + " (there are: " + all + ")");
+    }
+    files.push_back(dir + "/" + n);
+  }
+  DataSource s = text_files(files, "fortunes", classes);
+  std::string joined;
+  for (const std::string& n : names) joined += (joined.empty() ? "" : ",") + n;
+  s.description = "fortunes " + joined + " (" + dir + "), " + std::to_string(s.train->size()) + " train / " +
+                  std::to_string((*s.test)->size()) + " test";
+  return s;
 }
 
 void needs(const std::string& args, const char* what) {
@@ -249,6 +300,10 @@ const DataRegistry& data_sources() {
            [](const std::string& dir, Shape, int64_t classes, uint64_t) { return idx_folder(dir, false, classes); }},
           {"csv", "csv:FILE[:label=COL]", [](const std::string& a) { needs(a, "a file"); },
            [](const std::string& rest, Shape, int64_t classes, uint64_t) { return csv(rest, classes); }},
+          {"fortunes", "fortunes[:DIR][:classes=a,b,...]", [](const std::string&) {},
+           [](const std::string& a, Shape, int64_t classes, uint64_t) { return fortunes(a, classes); }},
+          {"lines", "lines:FILE1,FILE2,...", [](const std::string& a) { needs(a, "files"); },
+           [](const std::string& a, Shape, int64_t classes, uint64_t) { return text_files(split_list(a, ','), "lines", classes); }},
           {"synthetic", "synthetic[:N]", [](const std::string& a) { synthetic_count(a); },
            [](const std::string& a, Shape shape, int64_t classes, uint64_t seed) {
              int64_t n = synthetic_count(a);
@@ -290,6 +345,11 @@ DataSource open_data(const std::string& spec, const std::vector<int64_t>& input_
   DataSource src = data_sources().build(spec, input_shape, classes, seed);
   if (language_model) return src;  // windows of the model's context, checked when made
   if (SpecParts::of(spec).name == "synthetic") return src;  // made in the model's shape
+  if (src.variable_length) {
+    if (src.train->size() == 0) throw std::runtime_error("--data " + spec + ": the training set holds no examples");
+    if ((*src.test)->size() == 0) src.test.reset();
+    return src;
+  }
   if (src.train->size() == 0) throw std::runtime_error("--data " + spec + ": the training set holds no examples");
   // Evaluating an empty test set would report an accuracy of 0.
   if (src.test && (*src.test)->size() == 0) {

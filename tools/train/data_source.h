@@ -13,6 +13,7 @@ struct DataSource {
   std::optional<data::DatasetRef> test;
   std::string description;  // for the start-up line
   std::string train_name, test_name;  // the files (or source) of each split, for messages
+  bool variable_length = false;  // sequences (SequenceDataset): batches carry lengths, no fixed input shape
 };
 
 /// The --data specs, for --help: "fashion-mnist[:DIR] | idx:DIR | ...".

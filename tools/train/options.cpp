@@ -116,6 +116,7 @@ const std::vector<Flag>& flags() {
            [](TrainOptions& o, const std::string& v) { o.loss = one_of("loss", v, {"cross-entropy", "mse"}); },
            [](const TrainOptions& o) { return o.loss.empty() ? std::string("(the model's)") : o.loss; }},
       AG_SWITCH("no-shuffle", no_shuffle, true, "keep the data in file order (a language model: llm.c's batches, under several ranks each rank its contiguous rows of the global batch)"),
+      AG_SWITCH("bucket-by-length", bucket_by_length, true, "batch sequences of similar lengths together (variable-length data)"),
       AG_INT("seed", seed, 0, "seed of every random stream (init, shuffling, dropout)"),
       AG_INT_RANGE("threads", threads, 0, kMaxThreads, "threads per rank (0: cores / ranks on this node)"),
       AG_TEXT("checkpoint-dir", checkpoint_dir, "where checkpoints go (ckpt-STEP.agc); checked writable at start-up; a failed save stops the run, the previous checkpoint intact"),

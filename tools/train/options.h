@@ -21,6 +21,7 @@ struct TrainOptions {
   std::string scheduler = "cosine";
   std::string loss;  // empty: the model's default
   bool no_shuffle = false;
+  bool bucket_by_length = false;
   uint64_t seed = 0;
   int threads = 0;  // 0: cores / ranks on the node
   std::string checkpoint_dir;

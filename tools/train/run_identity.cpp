@@ -33,6 +33,7 @@ dist::Settings run_identity(const TrainOptions& o, const std::string& model_spec
       {"seed", std::to_string(o.seed)},
       {"batch-size", std::to_string(o.batch_size)},
       {"no-shuffle", o.no_shuffle ? "on" : "off"},
+      {"bucket-by-length", o.bucket_by_length ? "on" : "off"},
       {"epochs", std::to_string(o.epochs)},
       {"max-steps", std::to_string(o.max_steps)},
       {"checkpoint-dir", o.checkpoint_dir},

@@ -170,7 +170,13 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
   r.identity = run_identity(o, r.info.spec, r.data->train->size());
   dist::require_same_settings(r.comm, r.identity);
 
-  r.sampler = std::make_shared<data::DistributedSampler>(r.data->train->size(), r.world, r.rank, !o.no_shuffle, o.seed);
+  if (o.bucket_by_length) {
+    const auto* seqs = dynamic_cast<const data::SequenceDataset*>(r.data->train.ptr().get());
+    if (!seqs) throw UsageError("--bucket-by-length needs variable-length data (--data fortunes or lines), not " + o.data);
+    r.sampler = std::make_shared<data::BucketSampler>(seqs->lengths(), o.batch_size, r.world, r.rank, !o.no_shuffle, o.seed);
+  } else {
+    r.sampler = std::make_shared<data::DistributedSampler>(r.data->train->size(), r.world, r.rank, !o.no_shuffle, o.seed);
+  }
   r.loader = std::make_unique<data::DataLoader<>>(r.data->train, data::DataLoaderOptions(o.batch_size).sampler(r.sampler).seed(o.seed));
   r.optimizer = build_optimizer(r);
   // The schedule spans every epoch; --max-steps only stops early, so a run cut short and

@@ -60,7 +60,8 @@ std::string fmt(const char* f, double v) {
 }
 
 // Test accuracy (classification) or mean loss (autoencoder), each rank on every W-th example.
-double evaluate(nn::Module& model, const data::DatasetRef& test, dist::Communicator& comm, bool classify) {
+double evaluate(const models::ModelInfo& info, const data::DatasetRef& test, dist::Communicator& comm, bool classify) {
+  nn::Module& model = *info.module;
   NoGradGuard ng;
   model.eval();
   std::vector<int64_t> mine;
@@ -68,8 +69,8 @@ double evaluate(nn::Module& model, const data::DatasetRef& test, dist::Communica
   data::DataLoader<> loader(std::make_shared<data::Subset>(test, mine), data::DataLoaderOptions(1000));
   double good = 0, count = 0;
   for (auto& batch : loader) {
-    auto [x, y] = batch.unpack<2>();
-    Tensor out = model.forward(x);
+    const Tensor &x = batch.data, &y = batch.target;
+    Tensor out = models::predict(info, batch.fields());
     if (classify) good += static_cast<double>((out.argmax(1) == y).to(kInt64).sum().item<int64_t>());
     else good += nn::functional::mse_loss(out, y, ag::kSum).item();
     count += classify ? static_cast<double>(x.size(0)) : static_cast<double>(x.numel());
@@ -161,14 +162,14 @@ Tensor step_loss(Run& r, const Tensor& pred, const Tensor& y) {
 // only the last micro-batch's backward exchanges them (no_sync before it, as
 // PyTorch's accumulation recipe). Returns the unscaled loss.
 double micro_step(Run& r, const data::Example<>& batch, int64_t micro, int64_t micros) {
-  auto [x, y] = batch.unpack<2>();
+  const Tensor& y = batch.target;
   if (micro == 0) {
     r.comm.set_step(r.state->step);
     r.optimizer->zero_grad();
   }
   const bool last = micro + 1 == micros;
   try {
-    Tensor loss = step_loss(r, r.info.module->forward(x), y);
+    Tensor loss = step_loss(r, models::predict(r.info, batch.fields()), y);  // (inputs, lengths) for sequence models
     const double value = loss.item();
     if (micros > 1) loss = loss / static_cast<double>(micros);
     r.timer.mark(Phase::Forward);
@@ -303,7 +304,7 @@ void end_epoch(Run& r, const EpochResult& e, std::optional<double>& accuracy) {
                   ", \"val_loss\": " + json::number(v) + ", \"val_bpb\": " + json::number(v / std::log(2.0)));
   } else if (r.data->test && o.eval_every > 0 && (st.epoch % o.eval_every == 0 || st.epoch == o.epochs)) {
     const bool classify = r.loss_kind == "cross-entropy";
-    double v = evaluate(*r.info.module, *r.data->test, r.comm, classify);
+    double v = evaluate(r.info, *r.data->test, r.comm, classify);
     if (classify) accuracy = v;
     st.metrics[classify ? "test_accuracy" : "test_mse"] = v;
     r.say("epoch " + std::to_string(st.epoch) + "/" + std::to_string(o.epochs) + ": train loss " + fmt("%.4f", e.mean_loss) +

@@ -1,5 +1,6 @@
 // Everything in ag::data, for programs that want one include.
 #pragma once
+#include "ag/data/bucket_sampler.h"
 #include "ag/data/collate.h"
 #include "ag/data/concat_dataset.h"
 #include "ag/data/csv.h"
@@ -13,6 +14,7 @@
 #include "ag/data/make_data_loader.h"
 #include "ag/data/sampler.h"
 #include "ag/data/samplers.h"
+#include "ag/data/sequences.h"
 #include "ag/data/subset.h"
 #include "ag/data/tensor_dataset.h"
 #include "ag/data/token_windows.h"

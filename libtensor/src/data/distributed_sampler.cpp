@@ -20,7 +20,7 @@ DistributedSampler::DistributedSampler(int64_t dataset_size, int64_t num_replica
   num_samples_ = (drop_last && n_ % num_replicas != 0) ? n_ / num_replicas : (n_ + num_replicas - 1) / num_replicas;
 }
 
-std::vector<int64_t> DistributedSampler::rank_indices(int64_t cursor, int64_t pass_samples) const {
+std::vector<int64_t> DistributedSampler::epoch_order() const {
   std::vector<int64_t> order(static_cast<size_t>(n_));
   if (shuffle_) {
     Generator g(seed_ + static_cast<uint64_t>(epoch_));
@@ -28,6 +28,11 @@ std::vector<int64_t> DistributedSampler::rank_indices(int64_t cursor, int64_t pa
   } else {
     std::iota(order.begin(), order.end(), 0);
   }
+  return order;
+}
+
+std::vector<int64_t> DistributedSampler::rank_indices(int64_t cursor, int64_t pass_samples) const {
+  const std::vector<int64_t> order = epoch_order();
   const int64_t remaining = pass_samples - cursor;
   if (remaining <= 0) return {};
   const int64_t R = num_replicas_;

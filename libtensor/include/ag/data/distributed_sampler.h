@@ -59,6 +59,14 @@ class DistributedSampler : public Sampler {
   /// This rank's indices for the epoch set by set_epoch, from the start (PyTorch's list(iter(sampler))).
   std::vector<int64_t> indices() const;
 
+ protected:
+  /// The epoch's global order of the N samples, before padding and the split over ranks:
+  /// randperm(N) from a generator seeded seed + epoch, or 0..N-1 without shuffle.
+  /// Subclasses choose another order (BucketSampler groups similar lengths).
+  virtual std::vector<int64_t> epoch_order() const;
+  bool shuffle() const { return shuffle_; }
+  uint64_t seed() const { return seed_; }
+
  private:
   /// A dataset's size, whether size() gives a number or (libtorch's datasets) an optional one.
   template <typename D>

@@ -19,5 +19,8 @@
 #include "ag/nn/module_list.h"
 #include "ag/nn/multihead_attention.h"
 #include "ag/nn/normalization.h"
+#include "ag/nn/rnn.h"
+#include "ag/nn/rnn_cell.h"
 #include "ag/ordered_dict.h"
 #include "ag/nn/sequential.h"
+#include "ag/nn/utils/rnn.h"
