@@ -194,6 +194,7 @@ const std::vector<ModelEntry>& entries() {
          info.input_shape = {c.context};
          info.classes = c.vocab;
          info.language_model = true;
+       }},
       {"lstm", "lstm:embed=E,hidden=H,layers=N[,bidirectional,cell=lstm|gru|rnn,classes=K] (bytes of text; K defaults to 4)",
        [](const Spec& s, const std::string& text) {
          allow_options(s, text, {"embed", "hidden", "layers", "bidirectional", "cell", "classes"});

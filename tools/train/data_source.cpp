@@ -237,6 +237,8 @@ DataSource token_file_source(const std::string& args, int64_t context, int64_t v
     throw std::runtime_error(std::string("--data tokens: ") + e.what());
   }
   return token_windows(train_tokens, val_tokens, context, train, val);
+}
+
 // Text files as a classification set of byte sequences (see ag/data/sequences.h).
 DataSource text_files(const std::vector<std::string>& files, const std::string& what, int64_t classes) {
   for (const std::string& f : files)
