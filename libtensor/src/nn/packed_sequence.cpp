@@ -221,7 +221,9 @@ PackedSequence pack_sequence(const std::vector<Tensor>& sequences, bool enforce_
       throw std::invalid_argument("pack_sequence: sequence " + std::to_string(b) + " is empty; every length must be at least 1");
     lengths.push_back(sequences[b].size(0));
   }
-  return pack_rows(source, lengths, enforce_sorted, "pack_sequence", [&](int64_t b, int64_t t) { return starts[b] + t; });
+  // A named reference: lambdas may not capture structured bindings before C++20 in every compiler (clang's fuzz build).
+  const auto& first_rows = starts;
+  return pack_rows(source, lengths, enforce_sorted, "pack_sequence", [&](int64_t b, int64_t t) { return first_rows[b] + t; });
 }
 
 Tensor last_step(const Tensor& output, const Tensor& lengths, bool batch_first) {
