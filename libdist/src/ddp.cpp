@@ -8,6 +8,7 @@
 
 #include "ag/autograd.h"
 #include "ag/grad_mode.h"
+#include "ag/profiler.h"
 
 namespace ag::dist {
 
@@ -219,6 +220,10 @@ void DistributedDataParallel::launch_ready_buckets() {
       for (int64_t k = 0; k < kVotes; ++k) set_element(st.flat[b], count + k, votes[k]);
       count += kVotes;
     }
+    // The launch, on this thread, as its own event: when the exchange itself starts
+    // depends on when the communication thread gets a core, but the launch must come
+    // as soon as the bucket's last gradient is in.
+    profiler::Scope launch("DDP bucket launch", "comm");
     st.launched[b] = comm_->allreduce_async(st.flat[b].data_ptr(), count, plan_[b].dtype, ReduceOp::Sum,
                                             "DDP allreduce of bucket " + std::to_string(b) + "/" +
                                                 std::to_string(plan_.size()));
