@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdint>
+#include <ctime>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -23,10 +25,22 @@ bool is_open_mpi_launcher(pid_t pid) {
   return false;
 }
 
+int64_t now_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return int64_t{t.tv_sec} * 1000 + t.tv_nsec / 1000000;
+}
+
 // Waits until the process behind `pidfd` exits or `ms` pass; true if it exited.
-bool exits_within(int pidfd, int ms) {
-  pollfd p{pidfd, POLLIN, 0};
-  return poll(&p, 1, ms) > 0;
+bool exits_within(int pidfd, int64_t ms) {
+  const int64_t end = now_ms() + ms;
+  for (int64_t left = ms; left > 0; left = end - now_ms()) {
+    pollfd p{pidfd, POLLIN, 0};
+    int n = poll(&p, 1, static_cast<int>(left));
+    if (n > 0) return true;
+    if (n == 0) return false;  // else interrupted: wait for the rest
+  }
+  return false;
 }
 }  // namespace
 
@@ -49,16 +63,25 @@ void end_launcher_if_abort_stalls(std::chrono::seconds grace) {
     return;
   }
   // The watcher. The rank has other threads, so only async-signal-safe calls from
-  // here on. It holds none of the rank's files: Open MPI counts a process as ended
-  // only once its stdout and stderr are closed, so an inherited pipe would stall the
-  // very abort it watches.
+  // here on. It leaves the rank's process group and ignores the stop signals: while
+  // it aborts the job, Open MPI signals each rank's whole group (SIGTERM, then SIGKILL
+  // a second later), also when it is stuck on a lost daemon afterwards; and the
+  // rank's own SIGTERM handler, inherited, would cut the wait short (measured: the
+  // watcher then ended a still-working mpirun 1 s into its abort).
+  // It holds none of the rank's files: Open MPI counts a process as ended only once
+  // its stdout and stderr are closed, so an inherited pipe would stall the very
+  // abort it watches.
+  setsid();
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE}) sigaction(sig, &ignore, nullptr);
   const int null = open("/dev/null", O_RDWR);
   for (int fd = 0; fd <= 2; ++fd) dup2(null, fd);
   const int keep = pidfd > 2 ? pidfd : 3;
   if (keep != pidfd) dup2(pidfd, keep);
   close_range(3, static_cast<unsigned>(keep) - 1, 0);
   close_range(static_cast<unsigned>(keep) + 1, ~0U, 0);
-  const auto grace_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
+  const int64_t grace_ms = std::chrono::duration_cast<std::chrono::milliseconds>(grace).count();
   if (!exits_within(keep, grace_ms)) {
     syscall(SYS_pidfd_send_signal, keep, SIGTERM, nullptr, 0);
     if (!exits_within(keep, 5000)) syscall(SYS_pidfd_send_signal, keep, SIGKILL, nullptr, 0);
