@@ -107,7 +107,7 @@ Options parse(const std::vector<std::string>& args) {
     else if (a == "--mca") {
       std::string name = value(a);
       o.mca.emplace_back(name, value(a + " " + name));
-    } else throw UsageError("unknown option '" + a + "' (the train flags go after --)\n" + kLaunchUsage);
+    } else throw UsageError("unknown option '" + a + "' (train's flags go after --; see allgrad launch --help)");
   }
   if (!dashes || i >= args.size()) throw UsageError("nothing to run: give the job after --, e.g. `-- train --model ...`");
   if (args[i] != "train") throw UsageError("launch runs `train`, got '" + args[i] + "' after --");
@@ -193,8 +193,11 @@ Attempt run_mpirun(const std::vector<std::string>& argv) {
       host = line.substr(line.find(" on node ") + 9);
     }
     if (!host.empty() && std::find(at.lost.begin(), at.lost.end(), host) == at.lost.end()) at.lost.push_back(host);
-    bool fatal = !host.empty() || line.find("MPI_ABORT was invoked") != std::string::npos ||
-                 line.find("ORTE has lost communication") != std::string::npos;
+    // A rank's own error (it calls MPI_Abort next), Open MPI's abort and lost-daemon
+    // reports, or its note of a rank that died: the job is over either way.
+    bool fatal = !host.empty() || line.starts_with("allgrad: rank ") || line.find("MPI_ABORT was invoked") != std::string::npos ||
+                 line.find("ORTE has lost communication") != std::string::npos ||
+                 line.find("mpirun noticed that process rank") != std::string::npos;
     if (fatal && !failing) {
       failing = Clock::now();
       at.cause = line;
