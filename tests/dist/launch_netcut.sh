@@ -56,6 +56,7 @@ at=$(sed -n 's/.*resumed from .* at step \([0-9]*\).*/\1/p' launch.out launch.er
 [ -n "$at" ] && [ "$at" -ge 20 ] || fail "the restart did not resume from a checkpoint of step 20 or later"
 grep -qF "done: $STEPS steps" launch.out || fail "the restarted job did not reach step $STEPS"
 grep -q '^allgrad launch: the job finished after 1 restart(s)$' launch.err || fail "launch did not report the finish"
+for _ in $(seq 30); do [ -z "$(ip netns pids "$NETNS_NS1")" ] && break; sleep 0.1; done  # the abort watcher's exit
 left1=$(ip netns pids "$NETNS_NS1")
 [ -z "$left1" ] || fail "processes left behind on $NETNS_NS1: $(ps -o pid=,args= -p "${left1//$'\n'/,}")"
 cut_step=$(sed -n "s/.*rank 0 (on [^)]*): collective '[^']*' (#[0-9]*) at step \([0-9]*\).*/\1/p" launch.err | head -n 1)

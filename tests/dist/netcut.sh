@@ -51,6 +51,8 @@ echo "mpirun exit code $rc, $((ms / 1000)).$(printf %03d $((ms % 1000))) s after
 grep -Eq "rank 0 \(on [^)]+\): collective '[^']+' \(#[0-9]+\) at step [0-9]+ made no progress.*did not arrive.*: 1 \(on $NETNS_NS2\)" train.err ||
   fail "the survivor's message does not name the collective, the step and rank 1 on $NETNS_NS2"
 grep -q "^allgrad: lost host: $NETNS_NS2 " train.err || fail "no 'allgrad: lost host: $NETNS_NS2' line"
+# The abort watcher ends with mpirun (it polls mpirun's pidfd): allow it a moment to go.
+for _ in $(seq 30); do [ -z "$(ip netns pids "$NETNS_NS1")" ] && break; sleep 0.1; done
 left1=$(ip netns pids "$NETNS_NS1")
 [ -z "$left1" ] || fail "processes left behind on $NETNS_NS1: $(ps -o pid=,args= -p "${left1//$'\n'/,}")"
 # Behind the cut: the rank there timed out too, and its watcher ends its daemon.
