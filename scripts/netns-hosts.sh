@@ -8,8 +8,9 @@
 #   netns_hosts_up                        then: on_host1 CMD..., "${NETNS_MPIRUN[@]}" -np 2 PROGRAM
 #
 # Sets NETNS_NS1/NETNS_NS2 (the namespaces), NETNS_VETH1/NETNS_VETH2 (the link's two
-# ends), NETNS_WORK (a scratch folder removed on exit) and NETNS_MPIRUN (mpirun with
-# the hostfile and the transport settings). Exits 77 (skipped) unless run as root
+# ends), NETNS_WORK (a scratch folder removed on exit; the hostfile is NETNS_WORK/hosts),
+# NETNS_MCA (the launcher agent and the transport settings as --mca pairs) and
+# NETNS_MPIRUN (mpirun with the hostfile and NETNS_MCA). Exits 77 (skipped) unless run as root
 # on a kernel with network namespaces. On EXIT, kills any process still running in
 # the namespaces (left by a failed test) and deletes them.
 netns_name=${1:-netns-hosts}
@@ -49,7 +50,11 @@ netns_hosts_up() {
   ip -n "$NETNS_NS2" link set "$NETNS_VETH2" up
 
   # The rsh agent: "agent HOST COMMAND..." runs COMMAND inside HOST's namespace,
-  # with HOST's own hostname, the way ssh would run it on that node.
+  # with HOST's own hostname, the way ssh would run it on that node. Like ssh, it
+  # first reaches HOST over the network from where it is called: a TCP connection
+  # attempt that HOST answers within 3 s, even with a refusal (nothing listens on
+  # port 9); otherwise it fails as ssh does (255), so a host behind a cut link does
+  # not answer `agent HOST true` (allgrad launch's probe).
   cat >"$NETNS_WORK/agent" <<AGENT
 #!/usr/bin/env bash
 host=\$1; shift
@@ -58,13 +63,15 @@ case "\$host" in
   198.18.0.2) ns=$NETNS_NS2 ;;
   *) echo "agent: unknown host \$host" >&2; exit 1 ;;
 esac
+reached=\$(timeout 3 bash -c "exec 3<>/dev/tcp/\$host/9" 2>&1) || [[ \$reached == *refused* ]] ||
+  { echo "agent: \$host: no answer over the network" >&2; exit 255; }
 exec ip netns exec "\$ns" unshare --uts sh -c "hostname \$ns; \$*"
 AGENT
   chmod +x "$NETNS_WORK/agent"
   printf '198.18.0.1 slots=1\n198.18.0.2 slots=1\n' >"$NETNS_WORK/hosts"
-  NETNS_MPIRUN=(mpirun --allow-run-as-root --hostfile "$NETNS_WORK/hosts"
-    --mca plm_rsh_agent "$NETNS_WORK/agent" --mca btl tcp,self
+  NETNS_MCA=(--mca plm_rsh_agent "$NETNS_WORK/agent" --mca btl tcp,self
     --mca btl_tcp_if_include 198.18.0.0/24 --mca oob_tcp_if_include 198.18.0.0/24)
+  NETNS_MPIRUN=(mpirun --allow-run-as-root --hostfile "$NETNS_WORK/hosts" "${NETNS_MCA[@]}")
 }
 
 # on_host1 CMD...: runs CMD in the first host's namespace (where mpirun starts).

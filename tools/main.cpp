@@ -16,6 +16,7 @@
 #include "checkpoint_tools.h"
 #include "generate.h"
 #include "standard_streams.h"
+#include "launch/launch.h"
 #include "report/report_command.h"
 #include "train/options.h"
 #include "train/train_loop.h"
@@ -31,6 +32,8 @@ const char* kUsage =
     "usage: allgrad <command> [args]\n"
     "\n"
     "  train [flags]                 train a model (data-parallel under mpirun); see allgrad train --help\n"
+    "  launch [--hostfile F] [--np N] [--max-restarts K] -- train FLAGS...\n"
+    "                                run train under mpirun; restart it from its latest checkpoint on the hosts that answer\n"
     "  inspect FILE|DIR [--json] [--verify]\n"
     "                                show (or verify) a checkpoint; a directory means its latest\n"
     "  diff A B [--atol X]           compare two checkpoints tensor by tensor (exit 0 equal, 1 different, 2 error)\n"
@@ -127,6 +130,14 @@ int main(int argc, char** argv) {
       return with_output_checked(cmd, rc, report.str());
     }
     if (cmd == "generate") return ag::tools::run_generate(rest);
+    if (cmd == "launch") {
+      try {
+        return ag::tools::run_launch(rest);
+      } catch (const ag::tools::HelpRequested& h) {
+        std::printf("%s", h.what());
+        return with_output_checked(cmd, 0);
+      }
+    }
     if (cmd == "report") return with_output_checked(cmd, ag::tools::report::run_report(rest, std::cout));
     std::fprintf(stderr, "allgrad: unknown command '%s'\n%s", cmd.c_str(), kUsage);
     return 2;

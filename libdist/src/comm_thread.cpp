@@ -7,10 +7,12 @@
 
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <sstream>
 #include <vector>
 
 #include "ag/profiler.h"
+#include "launcher_watch.h"
 #include "mpi_check.h"
 
 namespace ag::dist::detail {
@@ -261,18 +263,32 @@ void CommThread::report_stall(const std::string& what, int64_t seq, double waite
   }
   if (!missing.empty())
     os << " Ranks that did not arrive (no answer: still computing, stopped, dead or unreachable): " << missing << ".";
+  // One machine-readable line per host whose ranks gave no answer, for a supervisor
+  // (allgrad launch) that restarts the job without them; it checks for itself
+  // whether the host still answers, since a stopped rank gives no answer either.
+  std::vector<std::string> silent_hosts;
+  for (int r = 0; r < world; ++r) {
+    if (r == me || !answers[r].empty()) continue;
+    const std::string& h = hosts_[static_cast<size_t>(r)];
+    if (std::find(silent_hosts.begin(), silent_hosts.end(), h) == silent_hosts.end()) silent_hosts.push_back(h);
+  }
   if (!elsewhere.empty()) os << " Out of order:" << elsewhere;
   if (!arrived.empty()) os << " Waiting with this rank: " << arrived << ".";
   os << " Aborting the job.";
+  for (const auto& h : silent_hosts) os << "\nallgrad: lost host: " << h << " (no answer from its ranks at step " << step_() << ")";
   std::fprintf(stderr, "%s\n", os.str().c_str());
   std::fflush(stderr);
-  MPI_Abort(MPI_COMM_WORLD, 3);
-  _exit(3);
+  abort_job(3);
 }
 
 void CommThread::abort(const std::string& reason, int code) {
   std::fprintf(stderr, "allgrad: rank %d: %s\n", setup_.rank, reason.c_str());
   std::fflush(stderr);
+  abort_job(code);
+}
+
+void CommThread::abort_job(int code) {
+  end_launcher_if_abort_stalls(kLauncherGrace);
   MPI_Abort(MPI_COMM_WORLD, code);
   _exit(code);
 }

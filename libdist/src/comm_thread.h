@@ -60,6 +60,9 @@ class CommThread {
   void wait_requests(MPI_Request* reqs, int n, const std::string& what, int64_t seq);
   void answer_health_queries(int64_t seq);
   [[noreturn]] void report_stall(const std::string& what, int64_t seq, double waited_s);
+  /// MPI_Abort, with a watcher that ends this node's launcher if the abort stalls
+  /// (launcher_watch.h).
+  [[noreturn]] void abort_job(int code);
 
   std::function<std::chrono::milliseconds()> timeout_;
   std::function<int64_t()> step_;
