@@ -14,7 +14,8 @@
 # times (default 3) in one process and reports the fastest, with tcmalloc (or jemalloc)
 # preloaded when installed, as PyTorch's CPU performance guide recommends: with glibc's
 # malloc a PyTorch 1.13 step here is fast or several times slower at random per model
-# instance (README). Beside it, the plainest PyTorch loop (torch_plain.py) runs in the
+# instance (README). Beside it, the plainest PyTorch loop (torch_plain.py, also the fastest
+# of --instances models, as the first model of a process pays its warm-up) runs in the
 # same environment; the table gives the reference over it. When a PyTorch figure moves
 # more than 2x between its own runs, the script says so and exits 3 instead of printing
 # ratios. "threads-bB" rows time `allgrad train` with its default threads against
@@ -67,7 +68,7 @@ $PY -c "import torch" 2>/dev/null || missing+=(python3-torch)
 [ -x /usr/bin/time ] || missing+=(time)
 [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
 # The allocator preloaded into PyTorch's processes (auto: tcmalloc, else jemalloc, else glibc's malloc).
-find_lib() { /sbin/ldconfig -p | awk -v n="$1" '$1 == n { print $NF; exit }'; }
+find_lib() { /sbin/ldconfig -p | awk -v n="$1" '$1 == n && !p { p = $NF } END { print p }'; }
 case "$allocator" in
   auto|glibc) ;;
   tcmalloc) [ -n "$(find_lib libtcmalloc_minimal.so.4)" ] || missing+=(libtcmalloc-minimal4) ;;
@@ -168,13 +169,13 @@ for t in 1 2; do
     train_workload "mlp-b$b-t$t" "$t" "model=mlp batch=$b threads=$t ranks=1 $meta_len" \
       "$allgrad train $ag_flags --batch-size $b $len" \
       "$PY $here/torch_train.py --model mlp --batch-size $b $len --instances $instances" \
-      "$PY $here/torch_plain.py --model mlp --batch-size $b $len" \
+      "$PY $here/torch_plain.py --model mlp --batch-size $b $len --instances $instances" \
       "$limit --batch-size $b $len"
   done
   train_workload "convnet-b64-t$t" "$t" "model=convnet batch=64 threads=$t ranks=1 steps=$conv_steps" \
     "$allgrad train $ag_flags --model convnet --batch-size 64 --max-steps $conv_steps" \
     "$PY $here/torch_train.py --model convnet --batch-size 64 --max-steps $conv_steps --instances $instances" \
-    "$PY $here/torch_plain.py --model convnet --batch-size 64 --max-steps $conv_steps" ""
+    "$PY $here/torch_plain.py --model convnet --batch-size 64 --max-steps $conv_steps --instances $instances" ""
 done
 
 mpi="mpirun -np 2 --oversubscribe"

@@ -55,6 +55,14 @@ TEST(Runtime, DefaultThreadsChooseEachProductShapeOnce) {
   ag::matmul(a, b);
   EXPECT_EQ(openblas_get_num_threads(), st.parallel ? 2 : 1);
   EXPECT_TRUE(chosen == 1 || chosen == 2);
+  // Every kGemmRetimeEvery calls a timed pair runs: one thread, then two; the shape stays decided.
+  for (int i = 1; i < ag::kernels::kGemmRetimeEvery - 1; ++i) ag::matmul(a, b);
+  ag::matmul(a, b);
+  EXPECT_EQ(openblas_get_num_threads(), 1);
+  ag::matmul(a, b);
+  EXPECT_EQ(openblas_get_num_threads(), 2);
+  EXPECT_TRUE(ag::matmul(a, b).equal(first));
+  EXPECT_EQ(ag::kernels::gemm_thread_stats().decided, 1);
   EXPECT_NE(ag::blas_report().find("per shape"), std::string::npos);
 
   ag::set_num_threads(2);  // forced: every product gets 2, and the timings are forgotten

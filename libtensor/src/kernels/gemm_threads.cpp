@@ -5,7 +5,8 @@
 // trip between vCPUs took 380 ns) and on what else runs there. So nothing is
 // assumed: each shape of at least kGemmParallelMinMacs multiply-adds is timed on
 // its own first calls, one thread and N alternating, and keeps the faster (N only
-// with a clear win). A training step repeats the same few shapes, so the choice is
+// with a clear win); then one more pair every kGemmRetimeEvery calls keeps the
+// choice current. A training step repeats the same few shapes, so the choice is
 // made within its first steps and costs a handful of calls on the slower side.
 // ag::set_num_threads (the user's count, --threads, AG_NUM_THREADS) turns the
 // choice off: every product then gets the count asked for.
@@ -33,8 +34,9 @@ constexpr size_t kMaxShapes = 256;
 
 struct ShapeTimes {
   int calls = 0;
-  std::vector<double> one, many;
-  int choice = 0;  // 0: not decided yet
+  std::vector<double> one, many;  // the last kGemmTimeWindow timings of each
+  int choice = 0;                 // 0: not decided yet
+  int since = 0;                  // calls since the last timed pair, once decided
 };
 
 std::mutex shapes_mu;
@@ -74,7 +76,15 @@ GemmThreadPlan gemm_threads_begin(int64_t m, int64_t n, int64_t k, bool trans_a,
   }
   ShapeTimes& s = it->second;
   if (s.choice) {
-    plan.threads = s.choice;
+    ++s.since;
+    if (s.since < kGemmRetimeEvery) {
+      plan.threads = s.choice;
+      return plan;
+    }
+    // a timed pair: one thread, then N
+    plan.threads = s.since == kGemmRetimeEvery ? 1 : budget;
+    plan.timed = true;
+    if (s.since > kGemmRetimeEvery) s.since = 0;
     return plan;
   }
   // Calls 0 and 1 warm up (one thread, then N: the N-thread pool may be cold), then
@@ -89,10 +99,14 @@ void gemm_threads_done(const GemmThreadPlan& plan, double seconds) {
   if (!plan.timed) return;
   std::lock_guard<std::mutex> lk(shapes_mu);
   auto it = shapes.find({plan.key[0], plan.key[1], plan.key[2], plan.key[3], plan.key[4]});
-  if (it == shapes.end() || it->second.choice) return;
+  if (it == shapes.end()) return;
   ShapeTimes& s = it->second;
-  (plan.threads == 1 ? s.one : s.many).push_back(seconds);
-  if (static_cast<int>(s.one.size()) >= kGemmTimedPairs && static_cast<int>(s.many.size()) >= kGemmTimedPairs)
+  auto& window = plan.threads == 1 ? s.one : s.many;
+  window.push_back(seconds);
+  if (static_cast<int>(window.size()) > kGemmTimeWindow) window.erase(window.begin());
+  const bool pair_done = s.choice ? plan.threads != 1 : static_cast<int>(s.one.size()) >= kGemmTimedPairs &&
+                                                            static_cast<int>(s.many.size()) >= kGemmTimedPairs;
+  if (pair_done)
     s.choice = median(s.many) <= kGemmParallelWin * median(s.one) ? std::max(1, get_num_threads()) : 1;
 }
 

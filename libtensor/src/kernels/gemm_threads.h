@@ -16,6 +16,13 @@ inline constexpr int64_t kGemmParallelMinMacs = int64_t{1} << 22;
 /// thread, one with N) warm up and are not counted, then kGemmTimedPairs pairs alternate.
 inline constexpr int kGemmTimedPairs = 3;
 
+/// After its choice, a shape times one more pair (one thread, then N) every this many
+/// calls and chooses again from its last kGemmTimeWindow timings of each: the choice
+/// follows the machine when other work starts or stops on it, and one unlucky first
+/// timing does not decide a whole run.
+inline constexpr int kGemmRetimeEvery = 128;
+inline constexpr int kGemmTimeWindow = 5;
+
 /// N threads are kept only when their median time is at most this fraction of one
 /// thread's: a tie goes to one thread, which leaves the other cores to the rest.
 inline constexpr double kGemmParallelWin = 0.9;
