@@ -31,46 +31,59 @@ TEST(Runtime, ThreadSettingCoversBlasAndOwnLoops) {
   ag::set_num_threads(before);
 }
 
-// Under the default count, a large product's shape is timed on its first calls and
-// then keeps one choice; a small one never leaves one thread; set_num_threads forces
-// its count on every product. Results must not depend on the choice.
-TEST(Runtime, DefaultThreadsChooseEachProductShapeOnce) {
+// Under the default count, large products run on one setting per block of
+// kGemmBlockCalls calls of the first large shape: warm-up blocks of one thread and of
+// two, then timed pairs, then the choice, re-timed every kGemmRetimeBlocks blocks;
+// small products never leave one thread; set_num_threads forces its count on every
+// product. Results must not depend on the setting.
+TEST(Runtime, DefaultThreadsChooseFromWholeBlocksOfSteps) {
+  namespace k = ag::kernels;
   int before = ag::get_num_threads();
   ag::set_default_num_threads(2);
   EXPECT_FALSE(ag::num_threads_forced());
   ag::manual_seed(0);
-  auto a = ag::randn({256, 256}), b = ag::randn({256, 128});  // 8.4M multiply-adds
+  auto a = ag::randn({256, 256}), b = ag::randn({256, 128});  // 8.4M multiply-adds: the anchor
+  auto c = ag::randn({128, 256});                              // another large shape
   auto small = ag::randn({16, 16});
-  auto first = ag::matmul(a, b);
-  const int calls = 2 + 2 * ag::kernels::kGemmTimedPairs;
-  for (int i = 1; i < calls; ++i) {
-    EXPECT_EQ(ag::kernels::gemm_thread_stats().decided, 0) << "decided after " << i << " calls";
-    ag::matmul(small, small);
-    EXPECT_EQ(openblas_get_num_threads(), 1);  // small products stay on one thread
+  auto first = ag::matmul(a, b), other = ag::matmul(b, c);
+  auto step = [&] {  // one "step": the anchor, another large product, a small one
     EXPECT_TRUE(ag::matmul(a, b).equal(first));
+    int anchor_threads = openblas_get_num_threads();
+    EXPECT_TRUE(ag::matmul(b, c).equal(other));
+    EXPECT_EQ(openblas_get_num_threads(), anchor_threads);  // one setting for all large products
+    ag::matmul(small, small);
+    EXPECT_EQ(openblas_get_num_threads(), 1);
+    return anchor_threads;
+  };
+  // Blocks: warm-up 1, warm-up 2, then (1, 2) x kGemmTimedPairs. The first call
+  // made the anchor, so block 0 ends at the anchor's kGemmBlockCalls-th call after it.
+  const int setup_blocks = 2 + 2 * k::kGemmTimedPairs;
+  for (int blk = 0; blk < setup_blocks; ++blk) {
+    EXPECT_FALSE(k::gemm_thread_stats().decided) << "block " << blk;
+    for (int i = 0; i < k::kGemmBlockCalls; ++i) {
+      int t = step();
+      // the call that ends a block already runs with the next block's setting
+      if (i < k::kGemmBlockCalls - 1) {
+        EXPECT_EQ(t, blk % 2 ? 2 : 1) << "block " << blk << " call " << i;
+      }
+    }
   }
-  auto st = ag::kernels::gemm_thread_stats();
-  EXPECT_EQ(st.decided, 1);
-  const int chosen = openblas_get_num_threads();
-  ag::matmul(a, b);
-  EXPECT_EQ(openblas_get_num_threads(), st.parallel ? 2 : 1);
-  EXPECT_TRUE(chosen == 1 || chosen == 2);
-  // Every kGemmRetimeEvery calls a timed pair runs: one thread, then two; the shape stays decided.
-  for (int i = 1; i < ag::kernels::kGemmRetimeEvery - 1; ++i) ag::matmul(a, b);
-  ag::matmul(a, b);
-  EXPECT_EQ(openblas_get_num_threads(), 1);
-  ag::matmul(a, b);
-  EXPECT_EQ(openblas_get_num_threads(), 2);
-  EXPECT_TRUE(ag::matmul(a, b).equal(first));
-  EXPECT_EQ(ag::kernels::gemm_thread_stats().decided, 1);
-  EXPECT_NE(ag::blas_report().find("per shape"), std::string::npos);
+  auto st = k::gemm_thread_stats();
+  EXPECT_TRUE(st.decided);
+  EXPECT_EQ(st.blocks, setup_blocks);
+  EXPECT_TRUE(st.threads == 1 || st.threads == 2);
+  for (int i = 0; i < k::kGemmRetimeBlocks * k::kGemmBlockCalls - 1; ++i) EXPECT_EQ(step(), st.threads);
+  EXPECT_EQ(step(), 1);  // the re-timed pair: a block of one thread, then of two
+  for (int i = 0; i < k::kGemmBlockCalls; ++i) step();
+  EXPECT_EQ(step(), 2);
+  EXPECT_NE(ag::blas_report().find("timed on whole steps"), std::string::npos);
 
   ag::set_num_threads(2);  // forced: every product gets 2, and the timings are forgotten
   EXPECT_TRUE(ag::num_threads_forced());
-  EXPECT_EQ(ag::kernels::gemm_thread_stats().decided, 0);
+  EXPECT_FALSE(k::gemm_thread_stats().decided);
   ag::matmul(small, small);
   EXPECT_EQ(openblas_get_num_threads(), 2);
-  EXPECT_EQ(ag::blas_report().find("per shape"), std::string::npos);
+  EXPECT_EQ(ag::blas_report().find("timed on whole steps"), std::string::npos);
   ag::set_num_threads(before);
 }
 

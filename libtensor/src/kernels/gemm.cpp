@@ -2,7 +2,6 @@
 // flags, never as copies; only layouts BLAS cannot describe are copied.
 #include <cblas.h>
 
-#include <chrono>
 #include <stdexcept>
 
 #include "kernels/gemm_threads.h"
@@ -57,16 +56,7 @@ void gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, doubl
   int64_t ldc = m == 1 ? n : c.stride(0);
   if (a.dtype() == kInt64) return naive_gemm<int64_t>(a, b, c, alpha, beta);
   BlasOperand A = describe(a), B = describe(b);
-  const GemmThreadPlan plan = gemm_threads_begin(m, n, k, A.trans == CblasTrans, B.trans == CblasTrans);
-  if (plan.threads) set_blas_threads(plan.threads);
-  const auto t0 = plan.timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-  struct Report {
-    const GemmThreadPlan& plan;
-    std::chrono::steady_clock::time_point t0;
-    ~Report() {
-      if (plan.timed) gemm_threads_done(plan, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    }
-  } report{plan, t0};
+  if (const int threads = gemm_threads_for(m, n, k, A.trans == CblasTrans, B.trans == CblasTrans)) set_blas_threads(threads);
   if (a.dtype() == kFloat32) {
     cblas_sgemm(CblasRowMajor, A.trans, B.trans, m, n, k, static_cast<float>(alpha), A.t.data_ptr<float>(), A.ld,
                 B.t.data_ptr<float>(), B.ld, static_cast<float>(beta), c.data_ptr<float>(), ldc);

@@ -156,7 +156,7 @@ std::string blas_report() {
                                                        : "OpenBLAS's own choice";
   const int n = get_num_threads();
   return "OpenBLAS core " + active_blas_core() + " (" + how + "), " + std::to_string(n) + (n == 1 ? " thread" : " threads") +
-         (n > 1 && !num_threads_forced() ? " (products: 1 or " + std::to_string(n) + " per shape, the faster)" : "");
+         (n > 1 && !num_threads_forced() ? " (large products: 1 or " + std::to_string(n) + ", timed on whole steps)" : "");
 }
 
 }  // namespace ag
