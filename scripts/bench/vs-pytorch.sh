@@ -185,7 +185,7 @@ train_workload "ddp-2x64" 1 "model=mlp batch=64 threads=1 ranks=2 epochs=$ddp_ep
   "$mpi $limit --batch-size 64 --epochs $ddp_epochs"
 
 # Threads that never lose: `allgrad train` with its default thread count (no --threads:
-# cores / ranks, each product choosing 1 or N threads) against --threads 1, alternating,
+# cores / ranks; large products on 1 or N threads as timed on whole steps) against --threads 1, alternating,
 # as a user runs it (the defaults environment).
 if want threads; then
   echo "[threads] $(uptime | sed 's/.*load/load/')" >&2
