@@ -42,8 +42,8 @@ TEST(Runtime, DefaultThreadsChooseFromWholeBlocksOfSteps) {
   ag::set_default_num_threads(2);
   EXPECT_FALSE(ag::num_threads_forced());
   ag::manual_seed(0);
-  auto a = ag::randn({256, 256}), b = ag::randn({256, 128});  // 8.4M multiply-adds: the anchor
-  auto c = ag::randn({128, 256});                              // another large shape
+  auto a = ag::randn({512, 256}), b = ag::randn({256, 256});  // 33.5M multiply-adds: the anchor
+  auto c = ag::randn({256, 512});                              // another large shape (33.5M)
   auto small = ag::randn({16, 16});
   auto first = ag::matmul(a, b), other = ag::matmul(b, c);
   auto step = [&] {  // one "step": the anchor, another large product, a small one

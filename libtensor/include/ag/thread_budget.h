@@ -3,7 +3,7 @@
 //
 // Under the default (the cores; under mpirun cores / ranks on the node) the count is a
 // budget each op may use or not: elementwise loops split only above
-// kernels::kParallelGrain elements; matrix products of 4.2M multiply-adds or more share
+// kernels::kParallelGrain elements; matrix products of 33.5M multiply-adds or more share
 // one setting, one thread or N, timed on blocks of whole steps and re-timed now and
 // then (kernels/gemm_threads.cpp); smaller products run on one thread. So the default
 // should never make a run slower than one thread. ag::set_num_threads(n), AG_NUM_THREADS and `allgrad train --threads n`

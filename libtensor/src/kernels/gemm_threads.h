@@ -6,11 +6,13 @@
 
 namespace ag::kernels {
 
-/// Products of fewer multiply-adds than this (4.2M) always run on one thread. OpenBLAS
+/// Products of fewer multiply-adds than this (33.5M) always run on one thread. OpenBLAS
 /// itself splits anything above 2^18 (0.26M); on the 2-vCPU virtual machine of the
 /// README, 2 threads were slower than one on every product of 1M to 51M multiply-adds
-/// while other processes ran, and lost at batch 32 and 64 (MLP) on an idle machine.
-inline constexpr int64_t kGemmParallelMinMacs = int64_t{1} << 22;
+/// while other processes ran, and lost at batch 32 and 64 (MLP: products of 6.4M and
+/// 12.8M) on an idle machine; and blocks of such short steps (under 1 ms) were too
+/// short to time at load 5-9 (the choice then lost up to 0.75x at batch 32 and 64).
+inline constexpr int64_t kGemmParallelMinMacs = int64_t{1} << 25;
 
 /// A block: this many calls of the first large product shape seen (the anchor), i.e.
 /// this many training steps when the anchor comes once a step, all on one setting.
