@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "ag/runtime.h"
+#include "ag/thread_budget.h"
 #include "comm_thread.h"
 #include "mpi_check.h"
 #include "pieces.h"
@@ -55,7 +56,7 @@ std::shared_ptr<Communicator> Communicator::create(CommunicatorOptions opts) {
   c->thread_level_ = s.thread_level;
   if (opts.set_threads_per_rank && !std::getenv("AG_NUM_THREADS")) {
     unsigned cores = std::thread::hardware_concurrency();
-    ag::set_num_threads(std::max(1, static_cast<int>(cores ? cores : 1) / std::max(1, c->local_size_)));
+    ag::set_default_num_threads(std::max(1, static_cast<int>(cores ? cores : 1) / std::max(1, c->local_size_)));
   }
   return c;
 }

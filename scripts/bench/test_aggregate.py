@@ -52,6 +52,73 @@ class SummaryTest(unittest.TestCase):
         self.assertTrue(goals["mlp-b64-t1: peak RSS PyTorch / allgrad"]["met"])
         self.assertIsNone(goals["MLP b32 1 thread: allgrad / limit"]["met"])  # not measured
 
+    def test_instances_line_is_kept(self):
+        got = aggregate.parse_log("instances: 9549 44400 39600 samples/s\ndone: 938 steps in 1.3 s, 44400 samples/s\n")
+        self.assertEqual(got["samples_per_s"], 44400)
+        self.assertEqual(got["instances"], [9549, 44400, 39600])
+
+    def test_ratio_spreads_pair_runs_and_the_plain_loop_goal(self):
+        records = [rec("mlp-b64-t1", "fair", s, v, run=i) for s, vals in (
+            ("allgrad", (100, 120, 110)), ("pytorch", (50, 40, 45)), ("plain", (50, 60, 45))) for i, v in enumerate(vals, 1)]
+        row = aggregate.summarize_rows(records)[0]
+        self.assertEqual(row["samples_per_s_spread"]["pytorch"], [40, 50])
+        self.assertEqual(row["samples_per_s_ratio"]["allgrad/pytorch"], round(110 / 45, 3))
+        self.assertEqual(row["samples_per_s_ratio_spread"]["allgrad/pytorch"], [2.0, 3.0])  # run 1: 100/50, run 2: 120/40
+        self.assertEqual(row["samples_per_s_ratio_spread"]["pytorch/plain"], [round(40 / 60, 3), 1.0])
+        goals = {g["goal"]: g for g in aggregate.goals([row], records)}
+        plain = goals["mlp-b64-t1 fair: PyTorch reference / plain PyTorch loop"]
+        self.assertEqual(plain["measured"], 0.9)
+        self.assertTrue(plain["met"])
+        self.assertEqual(plain["spread"], [round(40 / 60, 3), 1.0])
+        self.assertIn("2.444 (2–3)", aggregate.table([row], list(goals.values())))
+
+    def test_reference_spread_beyond_2x_fails_without_a_table(self):
+        records = [rec("mlp-b64-t1", "fair", "allgrad", 100, run=1), rec("mlp-b64-t1", "fair", "allgrad", 100, run=2),
+                   rec("mlp-b64-t1", "fair", "pytorch", 9549, run=1), rec("mlp-b64-t1", "fair", "pytorch", 44400, run=2)]
+        self.assertEqual(len(aggregate.reference_spread_failures(aggregate.summarize_rows(records))), 1)
+        with tempfile.TemporaryDirectory() as d:
+            raw, table = os.path.join(d, "raw.jsonl"), os.path.join(d, "table.md")
+            with open(raw, "w") as f:
+                f.write("".join(json.dumps(r) + "\n" for r in records))
+            with self.assertRaises(SystemExit) as e:
+                aggregate.main(["summarize", raw, "--table", table])
+            self.assertEqual(e.exception.code, 3)
+            self.assertFalse(os.path.exists(table))
+            records[2]["samples_per_s"] = 30000  # within 2x: a table
+            with open(raw, "w") as f:
+                f.write("".join(json.dumps(r) + "\n" for r in records))
+            aggregate.main(["summarize", raw, "--table", table])
+            self.assertTrue(os.path.exists(table))
+
+    def test_default_threads_goal_allows_3_percent(self):
+        records = [rec("threads-b32", "defaults", "allgrad", 98, run=1), rec("threads-b32", "defaults", "one_thread", 100, run=1),
+                   rec("threads-b64", "defaults", "allgrad", 96, run=1), rec("threads-b64", "defaults", "one_thread", 100, run=1)]
+        goals = {g["goal"]: g for g in aggregate.goals(aggregate.summarize_rows(records), records)}
+        self.assertTrue(goals["MLP b32: allgrad default threads / --threads 1 (defaults)"]["met"])
+        self.assertFalse(goals["MLP b64: allgrad default threads / --threads 1 (defaults)"]["met"])
+
+    def test_readme_block_is_replaced(self):
+        with tempfile.TemporaryDirectory() as d:
+            runs = []
+            for n, v in (("a", 45), ("b", 60)):
+                os.mkdir(os.path.join(d, n))
+                with open(os.path.join(d, n, "raw.jsonl"), "w") as f:
+                    for s, x in (("allgrad", 100), ("pytorch", v), ("plain", v)):
+                        f.write(json.dumps(rec("mlp-b64-t1", "fair", s, x, run=1)) + "\n")
+                with open(os.path.join(d, n, "machine.json"), "w") as f:
+                    f.write(json.dumps({"machine": {"date": "2026-12-0%sT00:00:00Z" % ("1" if n == "a" else "2")}}) + "\n")
+                runs.append(os.path.join(d, n))
+            readme = os.path.join(d, "README.md")
+            with open(readme, "w") as f:
+                f.write(f"before\n{aggregate.BEGIN}\nold table\n{aggregate.END}\nafter\n")
+            aggregate.main(["readme", readme] + runs)
+            with open(readme) as f:
+                text = f.read()
+        self.assertTrue(text.startswith("before\n") and text.endswith("after\n"))
+        self.assertNotIn("old table", text)
+        self.assertIn("Measured 2026-12-02", text)
+        self.assertIn("| mlp-b64-t1 fair samples_per_s | 45 | 60 | 1.333 **beyond ±25%** |", text)
+
     def test_record_appends_one_line(self):
         with tempfile.TemporaryDirectory() as d:
             log, rss, raw = (os.path.join(d, n) for n in ("run.log", "run.rss", "raw.jsonl"))

@@ -5,8 +5,21 @@
 # medians (samples/s, MB/s, peak RSS) with their ratios, then each goal of the performance
 # issue as measured in the fair mode. Logs, raw records and a Markdown table stay in --out.
 #
-#   scripts/bench/vs-pytorch.sh            # full run: 6 min on 2 idle cores, 23 min at load 9-14
-#   scripts/bench/vs-pytorch.sh --quick    # smoke test: 1 run, 1 epoch, a few ConvNet steps
+#   scripts/bench/vs-pytorch.sh            # full run: 3 rounds of every workload
+#   scripts/bench/vs-pytorch.sh --quick    # smoke test: 1 round, 1 epoch, a few ConvNet steps
+#   scripts/bench/vs-pytorch.sh --only mlp-b64-t1,threads   # a subset (names as in the table)
+#   scripts/bench/vs-pytorch.sh --readme   # then write the table into README.md
+#
+# The PyTorch reference is PyTorch's best mode: each run builds the model --instances
+# times (default 3) in one process and reports the fastest, with tcmalloc (or jemalloc)
+# preloaded when installed, as PyTorch's CPU performance guide recommends: with glibc's
+# malloc a PyTorch 1.13 step here is fast or several times slower at random per model
+# instance (README). Beside it, the plainest PyTorch loop (torch_plain.py, also the fastest
+# of --instances models, as the first model of a process pays its warm-up) runs in the
+# same environment; the table gives the reference over it. When a PyTorch figure moves
+# more than 2x between its own runs, the script says so and exits 3 instead of printing
+# ratios. "threads-bB" rows time `allgrad train` with its default threads against
+# --threads 1 (the default must never be slower).
 #
 # Two modes per workload:
 #   defaults  what users get: OPENBLAS_CORETYPE unset (allgrad picks its kernels itself, PyTorch
@@ -20,17 +33,25 @@ set -euo pipefail
 cmdline="scripts/bench/vs-pytorch.sh $*"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$root/scripts/bench"
-runs=3 epochs=3 conv_steps=40 ddp_epochs=3 ckpt_reps=5
+runs=3 epochs=3 conv_steps=40 ddp_epochs=3 ckpt_reps=5 instances=3 allocator=auto only="" update_readme=0
 build="$root/build"
 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) runs=1 epochs=1 conv_steps=5 ddp_epochs=1 ckpt_reps=2 ;;
-    --runs) runs="$2"; shift ;;
+    --runs|--repeats) runs="$2"; shift ;;
+    --instances) instances="$2"; shift ;;
+    --torch-allocator) allocator="$2"; shift ;;
+    --only) only=",$2,"; shift ;;
+    --readme) update_readme=1 ;;
     --epochs) epochs="$2"; shift ;;
     --build) build="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; echo "options: --quick, --runs N (rounds per workload), --epochs N (1-thread MLP runs), --build DIR, --out DIR"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"
+      echo "options: --quick, --runs N (rounds per workload; also --repeats), --epochs N (1-thread MLP runs),"
+      echo "  --instances K (PyTorch models per run, the fastest reported), --torch-allocator auto|glibc|jemalloc|tcmalloc,"
+      echo "  --only NAME,... (workloads: mlp-b32-t1 ... convnet-b64-t2, ddp-2x64, threads, checkpoint), --readme, --build DIR, --out DIR"
+      exit 0 ;;
     *) echo "vs-pytorch.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -46,6 +67,14 @@ missing=()
 $PY -c "import torch" 2>/dev/null || missing+=(python3-torch)
 [ -x /usr/bin/time ] || missing+=(time)
 [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
+# The allocator preloaded into PyTorch's processes (auto: tcmalloc, else jemalloc, else glibc's malloc).
+find_lib() { /sbin/ldconfig -p | awk -v n="$1" '$1 == n && !p { p = $NF } END { print p }'; }
+case "$allocator" in
+  auto|glibc) ;;
+  tcmalloc) [ -n "$(find_lib libtcmalloc_minimal.so.4)" ] || missing+=(libtcmalloc-minimal4) ;;
+  jemalloc) [ -n "$(find_lib libjemalloc.so.2)" ] || missing+=(libjemalloc2) ;;
+  *) echo "vs-pytorch.sh: --torch-allocator is auto, glibc, jemalloc or tcmalloc" >&2; exit 2 ;;
+esac
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
@@ -54,6 +83,16 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >&2
 fi
 cmake --build "$build" -j2 --target allgrad mlp_limit checkpoint_roundtrip >&2
+preload=""
+case "$allocator" in
+  auto) preload="$(find_lib libtcmalloc_minimal.so.4)"; [ -n "$preload" ] || preload="$(find_lib libjemalloc.so.2)" ;;
+  tcmalloc) preload="$(find_lib libtcmalloc_minimal.so.4)" ;;
+  jemalloc) preload="$(find_lib libjemalloc.so.2)" ;;
+esac
+torch_alloc="$(basename "${preload:-glibc}")"
+# PyTorch's processes get the allocator through the environment (torch_env), nothing else does.
+torch_env() { if [ -n "$preload" ]; then echo "LD_PRELOAD=$preload"; fi; }
+want() { [ -z "$only" ] || [[ "$only" == *",$1,"* ]]; }
 allgrad="$build/tools/allgrad" limit="$build/bench/mlp_limit" ckpt="$build/bench/checkpoint_roundtrip"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
@@ -67,10 +106,12 @@ print(json.dumps({"machine": {
     "cpu": sh("lscpu | sed -n 's/^Model name: *//p'"), "cores": os.cpu_count(),
     "openblas": sh("dpkg-query -W -f='${Version}' libopenblas0-pthread"),
     "pytorch": torch.__version__, "allgrad": sh(sys.argv[1] + " --version | head -1"),
+    "commit": sh("git -C " + sys.argv[5] + " rev-parse --short HEAD 2>/dev/null"),
+    "torch_allocator": sys.argv[3], "torch_instances": int(sys.argv[4]),
     "uptime": sh("uptime"), "date": sh("date -u +%FT%TZ"), "command": sys.argv[2]}}))
 EOF
 }
-machine_json "$allgrad" "$cmdline" | tee "$out/machine.json"
+machine_json "$allgrad" "$cmdline" "$torch_alloc" "$instances" "$root" | tee "$out/machine.json"
 
 # ---- one run of one side: peak RSS with GNU time, the figures into raw.jsonl
 # run WORKLOAD MODE SIDE META -- ENV... COMMAND...
@@ -97,19 +138,23 @@ fair_env() { echo "OPENBLAS_CORETYPE=SkylakeX OMP_NUM_THREADS=$1 OPENBLAS_NUM_TH
 
 ag_flags="--optimizer adam --lr 1e-3 --weight-decay 0 --scheduler none --eval-every 0 --quiet"
 
-# One training workload: R rounds of allgrad and PyTorch in both modes, then the limit.
-# train_workload NAME THREADS META ALLGRAD_ARGS TORCH_ARGS LIMIT_ARGS (LIMIT_ARGS "" = no limit)
+# One training workload: R rounds of allgrad, the PyTorch reference and the plain PyTorch
+# loop in both modes, then the limit.
+# train_workload NAME THREADS META ALLGRAD_ARGS TORCH_ARGS PLAIN_ARGS LIMIT_ARGS ("" = none)
 train_workload() {
-  local name="$1" t="$2" meta="$3" ag_args="$4" torch_cmd="$5" limit_cmd="$6"
+  local name="$1" t="$2" meta="$3" ag_args="$4" torch_cmd="$5" plain_cmd="$6" limit_cmd="$7"
+  want "$name" || return 0
   echo "[$name] $(uptime | sed 's/.*load/load/')" >&2
   for ((i = 1; i <= runs; i++)); do
     # shellcheck disable=SC2046,SC2086
     {
-      run "$name" defaults allgrad "$meta" -- $(defaults_env) $ag_args --threads "$t"
-      run "$name" defaults pytorch "$meta" -- $(defaults_env) $torch_cmd --threads "$t"
-      run "$name" fair allgrad "$meta" -- $(fair_env "$t") $ag_args --threads "$t"
-      run "$name" fair pytorch "$meta" -- $(fair_env "$t") $torch_cmd --threads "$t" --flush-denormal
-      if [ -n "$limit_cmd" ]; then run "$name" fair limit "$meta" -- $(fair_env "$t") $limit_cmd --threads "$t"; fi
+      run "$name" defaults allgrad "$meta run=$i" -- $(defaults_env) $ag_args --threads "$t"
+      run "$name" defaults pytorch "$meta run=$i" -- $(defaults_env) $(torch_env) $torch_cmd --threads "$t"
+      if [ -n "$plain_cmd" ]; then run "$name" defaults plain "$meta run=$i" -- $(defaults_env) $(torch_env) $plain_cmd --threads "$t"; fi
+      run "$name" fair allgrad "$meta run=$i" -- $(fair_env "$t") $ag_args --threads "$t"
+      run "$name" fair pytorch "$meta run=$i" -- $(fair_env "$t") $(torch_env) $torch_cmd --threads "$t" --flush-denormal
+      if [ -n "$plain_cmd" ]; then run "$name" fair plain "$meta run=$i" -- $(fair_env "$t") $(torch_env) $plain_cmd --threads "$t" --flush-denormal; fi
+      if [ -n "$limit_cmd" ]; then run "$name" fair limit "$meta run=$i" -- $(fair_env "$t") $limit_cmd --threads "$t"; fi
     }
   done
 }
@@ -123,27 +168,71 @@ for t in 1 2; do
     else len="--epochs 1" meta_len="epochs=1"; fi
     train_workload "mlp-b$b-t$t" "$t" "model=mlp batch=$b threads=$t ranks=1 $meta_len" \
       "$allgrad train $ag_flags --batch-size $b $len" \
-      "$PY $here/torch_train.py --model mlp --batch-size $b $len" \
+      "$PY $here/torch_train.py --model mlp --batch-size $b $len --instances $instances" \
+      "$PY $here/torch_plain.py --model mlp --batch-size $b $len --instances $instances" \
       "$limit --batch-size $b $len"
   done
   train_workload "convnet-b64-t$t" "$t" "model=convnet batch=64 threads=$t ranks=1 steps=$conv_steps" \
     "$allgrad train $ag_flags --model convnet --batch-size 64 --max-steps $conv_steps" \
-    "$PY $here/torch_train.py --model convnet --batch-size 64 --max-steps $conv_steps" ""
+    "$PY $here/torch_train.py --model convnet --batch-size 64 --max-steps $conv_steps --instances $instances" \
+    "$PY $here/torch_plain.py --model convnet --batch-size 64 --max-steps $conv_steps --instances $instances" ""
 done
 
 mpi="mpirun -np 2 --oversubscribe"
 train_workload "ddp-2x64" 1 "model=mlp batch=64 threads=1 ranks=2 epochs=$ddp_epochs" \
   "$mpi $allgrad train $ag_flags --batch-size 64 --epochs $ddp_epochs" \
-  "$PY $here/torch_ddp.py --ranks 2 --batch-size 64 --epochs $ddp_epochs" \
+  "$PY $here/torch_ddp.py --ranks 2 --batch-size 64 --epochs $ddp_epochs" "" \
   "$mpi $limit --batch-size 64 --epochs $ddp_epochs"
 
-# Checkpoints do not depend on kernels or flush-to-zero: one mode, in the same directory.
-echo "[checkpoint] $(uptime | sed 's/.*load/load/')" >&2
-for ((i = 1; i <= runs; i++)); do
-  run checkpoint fair allgrad "model=mlp:1024,4096,1024,128" -- OPENBLAS_CORETYPE=SkylakeX "$ckpt" --reps "$ckpt_reps"
-  run checkpoint fair pytorch "model=mlp:1024,4096,1024,128" -- OPENBLAS_CORETYPE=SkylakeX $PY "$here/torch_checkpoint.py" --reps "$ckpt_reps"
-done
+# Threads that never lose: `allgrad train` with its default thread count (no --threads:
+# cores / ranks; large products on 1 or N threads as timed on whole steps) against --threads 1, alternating,
+# as a user runs it (the defaults environment).
+if want threads; then
+  echo "[threads] $(uptime | sed 's/.*load/load/')" >&2
+  for b in 32 64 256; do
+    for ((i = 1; i <= runs; i++)); do
+      # shellcheck disable=SC2046,SC2086
+      {
+        run "threads-b$b" defaults allgrad "model=mlp batch=$b ranks=1 epochs=$epochs run=$i" -- $(defaults_env) \
+          $allgrad train $ag_flags --batch-size $b --epochs $epochs
+        run "threads-b$b" defaults one_thread "model=mlp batch=$b ranks=1 epochs=$epochs run=$i" -- $(defaults_env) \
+          $allgrad train $ag_flags --batch-size $b --epochs $epochs --threads 1
+      }
+    done
+  done
+fi
 
-echo "{\"load_after\": \"$(uptime | sed 's/.*load/load/')\"}"
-$PY "$here/aggregate.py" summarize "$raw" --table "$out/table.md"
+# Checkpoints do not depend on kernels or flush-to-zero: one mode, in the same directory.
+# torch_checkpoint.py times torch.save alone and torch.save + flush + fsync (allgrad's save
+# is durable); the table gives allgrad's save against both.
+if want checkpoint; then
+  echo "[checkpoint] $(uptime | sed 's/.*load/load/')" >&2
+  for ((i = 1; i <= runs; i++)); do
+    # shellcheck disable=SC2046
+    run checkpoint fair allgrad "model=mlp:1024,4096,1024,128 run=$i" -- OPENBLAS_CORETYPE=SkylakeX "$ckpt" --reps "$ckpt_reps"
+    # shellcheck disable=SC2046
+    run checkpoint fair pytorch "model=mlp:1024,4096,1024,128 run=$i" -- OPENBLAS_CORETYPE=SkylakeX $(torch_env) $PY "$here/torch_checkpoint.py" --reps "$ckpt_reps"
+  done
+fi
+
+load_after="$(uptime)"
+echo "{\"load_after\": \"$load_after\"}"
+$PY - "$out/machine.json" "$load_after" <<'EOF'
+import json, sys
+with open(sys.argv[1]) as f:
+    m = json.load(f)
+m["machine"]["load_after"] = sys.argv[2]
+with open(sys.argv[1], "w") as f:
+    f.write(json.dumps(m) + "\n")
+EOF
+status=0
+$PY "$here/aggregate.py" summarize "$raw" --table "$out/table.md" || status=$?
+if [ "$status" != 0 ]; then
+  echo "vs-pytorch.sh: no table (see above); logs and raw records: $out" >&2
+  exit "$status"
+fi
 echo "table: $out/table.md; logs and raw records: $out" >&2
+if [ "$update_readme" = 1 ]; then
+  $PY "$here/aggregate.py" readme "$root/README.md" "$out"
+  echo "README.md: table replaced with this run's (two runs: scripts/bench/aggregate.py readme README.md RUN1 RUN2)" >&2
+fi

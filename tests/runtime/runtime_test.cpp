@@ -5,6 +5,8 @@
 #include <cstdlib>
 
 #include "ag/ag.h"
+#include "ag/thread_budget.h"
+#include "kernels/gemm_threads.h"
 
 // OpenBLAS's own report of its thread count (the test links OpenBLAS directly).
 extern "C" int openblas_get_num_threads(void);
@@ -26,6 +28,62 @@ TEST(Runtime, ThreadSettingCoversBlasAndOwnLoops) {
   double one = (x * 3.0).sum().item();
   EXPECT_EQ(one, two);
   EXPECT_EQ(openblas_get_num_threads(), 1);
+  ag::set_num_threads(before);
+}
+
+// Under the default count, large products run on one setting per block of
+// kGemmBlockCalls calls of the first large shape: warm-up blocks of one thread and of
+// two, then timed pairs, then the choice, re-timed every kGemmRetimeBlocks blocks;
+// small products never leave one thread; set_num_threads forces its count on every
+// product. Results must not depend on the setting.
+TEST(Runtime, DefaultThreadsChooseFromWholeBlocksOfSteps) {
+  namespace k = ag::kernels;
+  int before = ag::get_num_threads();
+  ag::set_default_num_threads(2);
+  EXPECT_FALSE(ag::num_threads_forced());
+  ag::manual_seed(0);
+  auto a = ag::randn({512, 256}), b = ag::randn({256, 256});  // 33.5M multiply-adds: the anchor
+  auto c = ag::randn({256, 512});                              // another large shape (33.5M)
+  auto small = ag::randn({16, 16});
+  auto first = ag::matmul(a, b), other = ag::matmul(b, c);
+  auto step = [&] {  // one "step": the anchor, another large product, a small one
+    EXPECT_TRUE(ag::matmul(a, b).equal(first));
+    int anchor_threads = openblas_get_num_threads();
+    EXPECT_TRUE(ag::matmul(b, c).equal(other));
+    EXPECT_EQ(openblas_get_num_threads(), anchor_threads);  // one setting for all large products
+    ag::matmul(small, small);
+    EXPECT_EQ(openblas_get_num_threads(), 1);
+    return anchor_threads;
+  };
+  // Blocks: warm-up 1, warm-up 2, then (1, 2) x kGemmTimedPairs. The first call
+  // made the anchor, so block 0 ends at the anchor's kGemmBlockCalls-th call after it.
+  const int setup_blocks = 2 + 2 * k::kGemmTimedPairs;
+  for (int blk = 0; blk < setup_blocks; ++blk) {
+    EXPECT_FALSE(k::gemm_thread_stats().decided) << "block " << blk;
+    for (int i = 0; i < k::kGemmBlockCalls; ++i) {
+      int t = step();
+      // the call that ends a block already runs with the next block's setting
+      if (i < k::kGemmBlockCalls - 1) {
+        EXPECT_EQ(t, blk % 2 ? 2 : 1) << "block " << blk << " call " << i;
+      }
+    }
+  }
+  auto st = k::gemm_thread_stats();
+  EXPECT_TRUE(st.decided);
+  EXPECT_EQ(st.blocks, setup_blocks);
+  EXPECT_TRUE(st.threads == 1 || st.threads == 2);
+  for (int i = 0; i < k::kGemmRetimeBlocks * k::kGemmBlockCalls - 1; ++i) EXPECT_EQ(step(), st.threads);
+  EXPECT_EQ(step(), 1);  // the re-timed pair: a block of one thread, then of two
+  for (int i = 0; i < k::kGemmBlockCalls; ++i) step();
+  EXPECT_EQ(step(), 2);
+  EXPECT_NE(ag::blas_report().find("timed on whole steps"), std::string::npos);
+
+  ag::set_num_threads(2);  // forced: every product gets 2, and the timings are forgotten
+  EXPECT_TRUE(ag::num_threads_forced());
+  EXPECT_FALSE(k::gemm_thread_stats().decided);
+  ag::matmul(small, small);
+  EXPECT_EQ(openblas_get_num_threads(), 2);
+  EXPECT_EQ(ag::blas_report().find("timed on whole steps"), std::string::npos);
   ag::set_num_threads(before);
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "ag/runtime.h"
+#include "kernels/gemm_threads.h"
 
 namespace ag::kernels {
 
@@ -30,10 +31,10 @@ inline void gemm_raw(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k
 class BlasSingleThreaded {
  public:
   BlasSingleThreaded() : budget_(get_num_threads()) {
-    if (budget_ != 1) openblas_set_num_threads(1);
+    if (budget_ != 1) set_blas_threads(1);
   }
   ~BlasSingleThreaded() {
-    if (budget_ != 1) openblas_set_num_threads(budget_);
+    if (budget_ != 1) set_blas_threads(budget_);
   }
   BlasSingleThreaded(const BlasSingleThreaded&) = delete;
   BlasSingleThreaded& operator=(const BlasSingleThreaded&) = delete;

@@ -10,6 +10,7 @@
 
 #include "ag/runtime.h"
 #include "kernels/denormal.h"
+#include "kernels/gemm_threads.h"
 
 namespace ag::kernels {
 namespace {
@@ -110,6 +111,7 @@ void parallel_for_impl(int64_t n, int64_t grain, const std::function<void(int64_
   p.run(n, grain, f);
 }
 
+bool in_parallel_region() { return in_region; }
 void resize_pool(int threads) { pool().resize(std::max(0, threads - 1)); }
 void set_pool_flush_denormal(bool on) { pool().set_ftz(on); }
 

@@ -1,5 +1,6 @@
 // Threads, denormals and OpenBLAS kernel selection: process-wide settings.
 #include "ag/runtime.h"
+#include "ag/thread_budget.h"
 
 #include <cblas.h>
 #include <unistd.h>
@@ -16,21 +17,34 @@
 #include <vector>
 
 #include "kernels/denormal.h"
+#include "kernels/gemm_threads.h"
 #include "kernels/parallel.h"
 
 namespace ag {
 
 namespace {
 std::atomic<int> num_threads{0};
+std::atomic<bool> threads_forced{false};
 std::once_flag threads_once;
 
+// The cores, or AG_NUM_THREADS (which, like set_num_threads, forces its count on every op).
 int default_threads() {
   if (const char* env = std::getenv("AG_NUM_THREADS")) {
     int n = std::atoi(env);
-    if (n > 0) return n;
+    if (n > 0) {
+      threads_forced = true;
+      return n;
+    }
   }
   unsigned hc = std::thread::hardware_concurrency();
   return hc ? static_cast<int>(hc) : 1;
+}
+
+void apply_threads(int n) {
+  num_threads = n;
+  kernels::reset_gemm_threads();
+  kernels::set_blas_threads(n);
+  kernels::resize_pool(n);
 }
 
 std::string lower(std::string s) {
@@ -52,21 +66,25 @@ int core_rank(const std::string& core) {
 }  // namespace
 
 void set_num_threads(int n) {
-  if (n < 1) n = 1;
   std::call_once(threads_once, [] {});
-  num_threads = n;
-  openblas_set_num_threads(n);
-  kernels::resize_pool(n);
+  threads_forced = true;
+  apply_threads(std::max(1, n));
+}
+
+void set_default_num_threads(int n) {
+  std::call_once(threads_once, [] {});
+  threads_forced = false;
+  apply_threads(std::max(1, n));
 }
 
 int get_num_threads() {
-  std::call_once(threads_once, [] {
-    int n = default_threads();
-    num_threads = n;
-    openblas_set_num_threads(n);
-    kernels::resize_pool(n);
-  });
+  std::call_once(threads_once, [] { apply_threads(default_threads()); });
   return num_threads;
+}
+
+bool num_threads_forced() {
+  get_num_threads();
+  return threads_forced;
 }
 
 bool set_flush_denormal(bool on) {
@@ -137,7 +155,8 @@ std::string blas_report() {
                     : std::getenv("OPENBLAS_CORETYPE") ? "set by OPENBLAS_CORETYPE"
                                                        : "OpenBLAS's own choice";
   const int n = get_num_threads();
-  return "OpenBLAS core " + active_blas_core() + " (" + how + "), " + std::to_string(n) + (n == 1 ? " thread" : " threads");
+  return "OpenBLAS core " + active_blas_core() + " (" + how + "), " + std::to_string(n) + (n == 1 ? " thread" : " threads") +
+         (n > 1 && !num_threads_forced() ? " (large products: 1 or " + std::to_string(n) + ", timed on whole steps)" : "");
 }
 
 }  // namespace ag
