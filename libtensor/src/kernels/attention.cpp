@@ -12,7 +12,9 @@
 
 #include "ag/runtime.h"
 #include "kernels/blas_call.h"
+#include "kernels/lane_sum.h"
 #include "kernels/parallel.h"
+#include "kernels/vec_math.h"
 
 namespace ag::kernels {
 
@@ -123,8 +125,9 @@ void attention_forward(const AttentionGeometry& g, const AttentionMask& mask, co
           ln[i0 + r] = mx;
           continue;
         }
-        T sum = 0;
-        for (int64_t j = 0; j < c; ++j) sum += (row[j] = std::exp(row[j] - mx));
+        // The exponentials in a loop of their own, which vectorises; the sum in lanes.
+        for (int64_t j = 0; j < c; ++j) row[j] = vec::exp(row[j] - mx);
+        const T sum = lane_sum<8, T>(c, [row](int64_t j) { return row[j]; });
         ln[i0 + r] = mx + std::log(sum);
         const T inv = T(1) / sum;
         for (int64_t j = 0; j < c; ++j) row[j] *= inv;
@@ -168,7 +171,7 @@ void attention_backward(const AttentionGeometry& g, const AttentionMask& mask, c
         if (l == -std::numeric_limits<T>::infinity())
           std::fill(row, row + c, T(0));
         else
-          for (int64_t j = 0; j < c; ++j) row[j] = std::exp(row[j] - l);
+          for (int64_t j = 0; j < c; ++j) row[j] = vec::exp(row[j] - l);
       }
       const T* go = gon + i0 * g.ev;
       if (gvn) {  // gV += (P∘M)ᵀ·gO

@@ -12,12 +12,12 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/vec_math.h"
+
 namespace ag::kernels::recurrent {
 
-template <typename T>
-inline T sigmoid(T x) {
-  return T(1) / (T(1) + std::exp(-x));
-}
+using vec::sigmoid;
+using vec::tanh;
 
 /// What one step reads and writes; all row-major, rows 0..bs-1 active.
 template <typename T>
@@ -43,10 +43,10 @@ void lstm_forward(const Step<T>& s) {
     T *hp = s.h_prev + b * H, *cp = s.c_prev + b * H, *tc = s.extra + b * H;
     for (int64_t j = 0; j < H; ++j) {
       const T i = sigmoid(g[j] + r[j]), f = sigmoid(g[H + j] + r[H + j]);
-      const T gg = std::tanh(g[2 * H + j] + r[2 * H + j]), og = sigmoid(g[3 * H + j] + r[3 * H + j]);
+      const T gg = tanh(g[2 * H + j] + r[2 * H + j]), og = sigmoid(g[3 * H + j] + r[3 * H + j]);
       g[j] = i, g[H + j] = f, g[2 * H + j] = gg, g[3 * H + j] = og;
       hp[j] = h[j], cp[j] = c[j];
-      const T cn = f * c[j] + i * gg, t = std::tanh(cn);
+      const T cn = f * c[j] + i * gg, t = tanh(cn);
       c[j] = cn, tc[j] = t;
       h[j] = o[j] = og * t;
     }
@@ -62,7 +62,7 @@ void gru_forward(const Step<T>& s) {
     T *h = s.h + b * H, *o = s.out + b * H, *hp = s.h_prev + b * H, *hn = s.extra + b * H;
     for (int64_t j = 0; j < H; ++j) {
       const T rg = sigmoid(g[j] + r[j]), z = sigmoid(g[H + j] + r[H + j]);
-      const T n = std::tanh(g[2 * H + j] + rg * r[2 * H + j]);
+      const T n = tanh(g[2 * H + j] + rg * r[2 * H + j]);
       g[j] = rg, g[H + j] = z, g[2 * H + j] = n;
       hn[j] = r[2 * H + j];
       hp[j] = h[j];
@@ -80,7 +80,7 @@ void rnn_forward(const Step<T>& s, bool relu) {
     T *h = s.h + b * H, *o = s.out + b * H, *hp = s.h_prev + b * H;
     for (int64_t j = 0; j < H; ++j) {
       const T pre = g[j] + r[j];
-      const T v = relu ? (pre > T(0) ? pre : T(0)) : std::tanh(pre);
+      const T v = relu ? (pre > T(0) ? pre : T(0)) : tanh(pre);
       hp[j] = h[j];
       g[j] = v;
       h[j] = o[j] = v;

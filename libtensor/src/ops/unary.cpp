@@ -1,6 +1,7 @@
 // Unary elementwise ops and tensor-scalar arithmetic, each with its backward rule.
 #include <cmath>
 
+#include "kernels/vec_math.h"
 #include "ops/op_util.h"
 
 namespace ag {
@@ -65,7 +66,7 @@ Tensor neg(const Tensor& a) {
 }
 
 Tensor exp(const Tensor& a) {
-  Tensor out = map_unary("exp", a, float_type(check_defined(a, "exp")), [](auto x) { return std::exp(x); });
+  Tensor out = map_unary("exp", a, float_type(check_defined(a, "exp")), [](auto x) { return kernels::vec::exp(x); });
   if (autograd::any_requires_grad({&a}))
     record("ExpBackward0", out, {&a}, [svo = SavedTensor(out)](const Tensor& g, NeedsGrad) -> TensorList {
       return {g * svo.unpack("ExpBackward0")};
@@ -117,7 +118,7 @@ Tensor pow(const Tensor& a, double e) {
 }
 
 Tensor tanh(const Tensor& a) {
-  Tensor out = map_unary("tanh", a, float_type(check_defined(a, "tanh")), [](auto x) { return std::tanh(x); });
+  Tensor out = map_unary("tanh", a, float_type(check_defined(a, "tanh")), [](auto x) { return kernels::vec::tanh(x); });
   if (autograd::any_requires_grad({&a}))
     record("TanhBackward0", out, {&a}, [svo = SavedTensor(out)](const Tensor& g, NeedsGrad) -> TensorList {
       const Tensor& y = svo.unpack("TanhBackward0");
@@ -129,10 +130,8 @@ Tensor tanh(const Tensor& a) {
 }
 
 Tensor sigmoid(const Tensor& a) {
-  Tensor out = map_unary("sigmoid", a, float_type(check_defined(a, "sigmoid")), [](auto x) {
-    using T = decltype(x);
-    return T(1) / (T(1) + std::exp(-x));
-  });
+  Tensor out = map_unary("sigmoid", a, float_type(check_defined(a, "sigmoid")),
+                         [](auto x) { return kernels::vec::sigmoid(x); });
   if (autograd::any_requires_grad({&a}))
     record("SigmoidBackward0", out, {&a}, [svo = SavedTensor(out)](const Tensor& g, NeedsGrad) -> TensorList {
       const Tensor& y = svo.unpack("SigmoidBackward0");
