@@ -20,11 +20,7 @@
 # Exit codes: 0 the losses agree, 1 they do not (or a side failed), 2 usage,
 # 77 skipped (PyTorch cannot be imported by $TORCH_PYTHON, default /usr/bin/python3: ctest's
 # SKIP_RETURN_CODE).
-#
-# For ctest, once `allgrad train --model gpt:...` exists (tests/cli/CMakeLists.txt):
-#   add_test(NAME cli.gpt_parity COMMAND ${PROJECT_SOURCE_DIR}/scripts/bench/gpt_parity.sh
-#            --allgrad $<TARGET_FILE:allgrad>)
-#   set_tests_properties(cli.gpt_parity PROPERTIES LABELS slow TIMEOUT 300 SKIP_RETURN_CODE 77)
+# ctest runs it as cli.gpt_parity (labelled slow).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
