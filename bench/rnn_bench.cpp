@@ -1,7 +1,9 @@
-// nn::LSTM forward + backward at batch 32, 100 steps, input 64, hidden 128: the fused
-// layer (one node, per-step GEMM over the active rows), the step-by-step reference
-// path (AG_RNN_REFERENCE) it is tested against, and a packed batch of lengths spread
-// over 1..100. scripts/bench/torch_lstm.py times the same shapes in PyTorch.
+// nn::LSTM forward + backward, arguments (steps T, batch B, input, hidden): at
+// (100, 32, 64, 128) the fused layer (one node, per-step GEMM over the active rows),
+// the step-by-step reference path (AG_RNN_REFERENCE) it is tested against, and a
+// packed batch of lengths spread over 1..T; at (100, 64, 256, 256) the fused layer
+// alone. scripts/bench/torch_lstm.py times the same shapes in PyTorch
+// (scripts/bench/vs-pytorch-lstm.sh runs both).
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -12,15 +14,14 @@
 
 namespace {
 
-constexpr int64_t kBatch = 32, kSteps = 100, kIn = 64, kHidden = 128;
-
 void run(benchmark::State& state, bool reference, bool packed) {
+  const int64_t steps = state.range(0), batch = state.range(1), in = state.range(2), hidden = state.range(3);
   if (reference) setenv("AG_RNN_REFERENCE", "1", 1);
   ag::manual_seed(0);
-  ag::nn::LSTM lstm(ag::nn::LSTMOptions(kIn, kHidden));
-  ag::Tensor x = ag::randn({kSteps, kBatch, kIn}).requires_grad_();
+  ag::nn::LSTM lstm(ag::nn::LSTMOptions(in, hidden));
+  ag::Tensor x = ag::randn({steps, batch, in}).requires_grad_();
   std::vector<int64_t> lengths;
-  for (int64_t b = 0; b < kBatch; ++b) lengths.push_back(packed ? 1 + (b * 37) % kSteps : kSteps);
+  for (int64_t b = 0; b < batch; ++b) lengths.push_back(packed ? 1 + (b * 37) % steps : steps);
   int64_t tokens = 0;
   for (int64_t l : lengths) tokens += l;
   for (auto _ : state) {
@@ -46,6 +47,6 @@ void BM_LSTMPackedForwardBackward(benchmark::State& state) { run(state, false, t
 
 }  // namespace
 
-BENCHMARK(BM_LSTMForwardBackward)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_LSTMForwardBackwardReference)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_LSTMPackedForwardBackward)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LSTMForwardBackward)->Args({100, 32, 64, 128})->Args({100, 64, 256, 256})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LSTMForwardBackwardReference)->Args({100, 32, 64, 128})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LSTMPackedForwardBackward)->Args({100, 32, 64, 128})->Unit(benchmark::kMillisecond);

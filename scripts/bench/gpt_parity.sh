@@ -25,6 +25,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$root/scripts/bench"
+source "$here/lib.sh"
 PY="${TORCH_PYTHON:-/usr/bin/python3}"  # Debian's python3-torch lives in the system interpreter
 allgrad="${ALLGRAD:-$root/build/tools/allgrad}"
 text=/usr/share/common-licenses/GPL-3
@@ -48,15 +49,7 @@ if ! $PY -c "import torch" 2>/dev/null; then
   echo "gpt_parity.sh: skipped: $PY cannot import torch (apt-get install python3-torch)"
   exit 77
 fi
-if [ ! -x "$allgrad" ]; then
-  echo "gpt_parity.sh: no allgrad binary at $allgrad (pass --allgrad PATH or set ALLGRAD)" >&2
-  exit 1
-fi
-help="$("$allgrad" train --help 2>&1 || true)"
-if [[ "$help" != *gpt* ]]; then
-  echo "gpt_parity.sh: $allgrad has no GPT model (allgrad train --help does not mention --model gpt:...)" >&2
-  exit 1
-fi
+require_gpt_binary gpt_parity.sh "$allgrad" || exit 1
 
 if [ -z "$out" ]; then
   out="$(mktemp -d)"

@@ -1,25 +1,35 @@
-# PyTorch's side of bench/rnn_bench.cpp: nn.LSTM(64, 128) forward + backward at batch
-# 32, 100 steps, padded and packed (lengths 1 + (b·37) mod 100), on the CPU, with the
-# thread count of the allgrad run (first argument, default 1). Prints ms per iteration
-# (median of 5 timings of 10 iterations each).
-#   python3 scripts/bench/torch_lstm.py [THREADS]
+# PyTorch's side of bench/rnn_bench.cpp: nn.LSTM(IN, H) forward + backward (loss = sum of
+# the outputs) on a (T, B, IN) input, padded, or packed with lengths 1 + (b·37) mod T, on
+# the CPU. Prints one JSON line: the median ms per iteration over --timings timings of
+# 10 iterations each (after 3 warm-up iterations), its min and max, and tokens/s.
+#   python3 scripts/bench/torch_lstm.py [--threads N] [--shape T,B,IN,H] [--packed] [--timings K]
+import argparse
+import json
 import statistics
-import sys
 import time
 
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence
 
-torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
+ap = argparse.ArgumentParser(description=__doc__)
+ap.add_argument("--threads", type=int, default=1)
+ap.add_argument("--shape", default="100,32,64,128", help="T,B,IN,H")
+ap.add_argument("--packed", action="store_true")
+ap.add_argument("--timings", type=int, default=5)
+a = ap.parse_args()
+
+torch.set_num_threads(a.threads)
+torch.set_flush_denormal(True)  # allgrad flushes denormals too
 torch.manual_seed(0)
-B, T, IN, H = 32, 100, 64, 128
+T, B, IN, H = (int(v) for v in a.shape.split(","))
 lstm = torch.nn.LSTM(IN, H)
 x = torch.randn(T, B, IN, requires_grad=True)
-lengths = torch.tensor([1 + (b * 37) % T for b in range(B)])
+lengths = torch.tensor([1 + (b * 37) % T if a.packed else T for b in range(B)])
+tokens = int(lengths.sum())
 
 
-def step(packed):
-    if packed:
+def step():
+    if a.packed:
         out = lstm(pack_padded_sequence(x, lengths, enforce_sorted=False))[0].data
     else:
         out = lstm(x)[0]
@@ -28,14 +38,15 @@ def step(packed):
     x.grad = None
 
 
-for packed in (False, True):
-    for _ in range(3):
-        step(packed)
-    times = []
-    for _ in range(5):
-        t = time.perf_counter()
-        for _ in range(10):
-            step(packed)
-        times.append((time.perf_counter() - t) / 10 * 1000)
-    print(f"torch {torch.__version__} LSTM {'packed' if packed else 'padded'} forward+backward: "
-          f"{statistics.median(times):.2f} ms/iter (threads {torch.get_num_threads()})")
+for _ in range(3):
+    step()
+times = []
+for _ in range(a.timings):
+    t = time.perf_counter()
+    for _ in range(10):
+        step()
+    times.append((time.perf_counter() - t) / 10 * 1000)
+ms = statistics.median(times)
+print(json.dumps({"side": "pytorch", "torch": torch.__version__, "shape": a.shape, "packed": a.packed,
+                  "threads": torch.get_num_threads(), "ms_per_iter": round(ms, 3), "min_ms": round(min(times), 3),
+                  "max_ms": round(max(times), 3), "tokens_per_s": round(tokens / ms * 1000, 1)}))

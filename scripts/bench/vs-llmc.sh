@@ -37,6 +37,7 @@ set -euo pipefail
 cmdline="scripts/bench/vs-llmc.sh $*"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$root/scripts/bench"
+source "$here/lib.sh"
 PY="${TORCH_PYTHON:-/usr/bin/python3}"  # Debian's python3-torch lives in the system interpreter
 allgrad="${ALLGRAD:-$root/build/tools/allgrad}"
 llmc="" out="" runs=3 small_steps=40 large_steps=18 sides="llmc,pytorch,allgrad" large=1
@@ -65,15 +66,7 @@ fi
 $PY -c "import torch" 2>/dev/null || { echo "vs-llmc.sh: $PY cannot import torch (apt-get install python3-torch); the weights are written with it" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "vs-llmc.sh: GNU time is needed for peak RSS (apt-get install time)" >&2; exit 1; }
 if has_side allgrad; then
-  if [ ! -x "$allgrad" ]; then
-    echo "vs-llmc.sh: the allgrad side is missing: no binary at $allgrad (build it: cmake --build build --target allgrad; or pass --allgrad PATH, or --sides llmc,pytorch)" >&2
-    exit 1
-  fi
-  help="$("$allgrad" train --help 2>&1 || true)"
-  if [[ "$help" != *gpt* ]]; then
-    echo "vs-llmc.sh: the allgrad side is missing: $allgrad has no GPT model (allgrad train --help does not mention --model gpt:...)" >&2
-    exit 1
-  fi
+  require_gpt_binary vs-llmc.sh "$allgrad" || exit 1
 fi
 
 out="${out:-$root/build/vs-llmc/$(date -u +%Y%m%dT%H%M%SZ)}"
