@@ -5,7 +5,7 @@
 #   scripts/test.sh --tsan      ThreadSanitizer build in build-tsan/ of the threaded parts only
 #                               (scripts/tsan.sh)
 #   scripts/test.sh --fast      (with --sanitize or alone) leaves out the tests labelled slow
-#                               (CI runs everything)
+#                               (CI: the sanitizer stage; the Release stage runs everything)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
