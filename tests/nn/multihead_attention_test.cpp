@@ -8,7 +8,7 @@
 
 #include "ag/ag.h"
 #include "ag/nn/nn.h"
-#include "error_text.h"
+#include "layers/layers_util.h"
 #include "ops/gradcheck_util.h"
 
 namespace nn = ag::nn;
@@ -191,9 +191,9 @@ TEST(MultiheadAttention, ErrorsNameTheProblem) {
   EXPECT_THROW(nn::MultiheadAttention(10, 3), std::invalid_argument);
   nn::MultiheadAttention m(8, 2);
   Tensor q = ag::randn({5, 3, 8});
-  EXPECT_NE(invalid_argument_text([&] { m(q, ag::randn({6, 3, 7}), ag::randn({6, 3, 7})); }).find("key and value"), std::string::npos);
-  EXPECT_NE(invalid_argument_text([&] { m(ag::randn({5, 3, 6}), q, q); }).find("embed_dim 8"), std::string::npos);
-  EXPECT_NE(invalid_argument_text([&] { m(q, q, q, ag::zeros({3, 4}, ag::kBool)); }).find("key_padding_mask"), std::string::npos);
-  EXPECT_NE(invalid_argument_text([&] { m(q, q, q, Tensor(), true, ag::zeros({4, 5}, ag::kBool)); }).find("attn_mask"), std::string::npos);
-  EXPECT_NE(invalid_argument_text([&] { m(q, q, q, Tensor(), false, Tensor(), true, true); }).find("is_causal"), std::string::npos);
+  EXPECT_NE(agtest::error_of([&] { m(q, ag::randn({6, 3, 7}), ag::randn({6, 3, 7})); }).find("key and value"), std::string::npos);
+  EXPECT_NE(agtest::error_of([&] { m(ag::randn({5, 3, 6}), q, q); }).find("embed_dim 8"), std::string::npos);
+  EXPECT_NE(agtest::error_of([&] { m(q, q, q, ag::zeros({3, 4}, ag::kBool)); }).find("key_padding_mask"), std::string::npos);
+  EXPECT_NE(agtest::error_of([&] { m(q, q, q, Tensor(), true, ag::zeros({4, 5}, ag::kBool)); }).find("attn_mask"), std::string::npos);
+  EXPECT_NE(agtest::error_of([&] { m(q, q, q, Tensor(), false, Tensor(), true, true); }).find("is_causal"), std::string::npos);
 }

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "error_text.h"
+#include "layers/layers_util.h"
 #include "ops/gradcheck_util.h"
 
 using ag::Tensor;
@@ -160,15 +160,15 @@ TEST(ScaledDotProductAttentionGrad, GradcheckWithDropout) {
 
 TEST(ScaledDotProductAttention, ErrorsNameTheProblem) {
   auto q = ag::randn({2, 4, 3}), k = ag::randn({2, 5, 3}), v = ag::randn({2, 5, 2});
-  EXPECT_NE(invalid_argument_text([&] { F::scaled_dot_product_attention(q, ag::randn({2, 5, 4}), v); }).find("differ in E"), std::string::npos);
-  EXPECT_NE(invalid_argument_text([&] { F::scaled_dot_product_attention(q, k, ag::randn({2, 6, 2})); }).find("differ in S"), std::string::npos);
-  EXPECT_NE(invalid_argument_text([&] { F::scaled_dot_product_attention(q, k, v, ag::ones({4, 5}, ag::kBool), 0, true); }).find("is_causal"),
+  EXPECT_NE(agtest::error_of([&] { F::scaled_dot_product_attention(q, ag::randn({2, 5, 4}), v); }).find("differ in E"), std::string::npos);
+  EXPECT_NE(agtest::error_of([&] { F::scaled_dot_product_attention(q, k, ag::randn({2, 6, 2})); }).find("differ in S"), std::string::npos);
+  EXPECT_NE(agtest::error_of([&] { F::scaled_dot_product_attention(q, k, v, ag::ones({4, 5}, ag::kBool), 0, true); }).find("is_causal"),
             std::string::npos);
-  EXPECT_NE(invalid_argument_text([&] { F::scaled_dot_product_attention(q, k, v, ag::ones({4, 6}, ag::kBool)); }).find("[2, 4, 5]"),
+  EXPECT_NE(agtest::error_of([&] { F::scaled_dot_product_attention(q, k, v, ag::ones({4, 6}, ag::kBool)); }).find("[2, 4, 5]"),
             std::string::npos);
-  EXPECT_NE(invalid_argument_text([&] { F::scaled_dot_product_attention(q, k, v, {}, 1.5); }).find("dropout_p"), std::string::npos);
-  EXPECT_NE(invalid_argument_text([&] { F::scaled_dot_product_attention(ag::randn({3}), k, v); }).find("query"), std::string::npos);
-  EXPECT_NE(invalid_argument_text([&] { F::scaled_dot_product_attention(q, k.to(ag::kFloat64), v); }).find("dtype"), std::string::npos);
-  EXPECT_NE(invalid_argument_text([&] { F::scaled_dot_product_attention(q, k, v, ag::zeros({4, 5}).requires_grad_()); }).find("attn_mask"),
+  EXPECT_NE(agtest::error_of([&] { F::scaled_dot_product_attention(q, k, v, {}, 1.5); }).find("dropout_p"), std::string::npos);
+  EXPECT_NE(agtest::error_of([&] { F::scaled_dot_product_attention(ag::randn({3}), k, v); }).find("query"), std::string::npos);
+  EXPECT_NE(agtest::error_of([&] { F::scaled_dot_product_attention(q, k.to(ag::kFloat64), v); }).find("dtype"), std::string::npos);
+  EXPECT_NE(agtest::error_of([&] { F::scaled_dot_product_attention(q, k, v, ag::zeros({4, 5}).requires_grad_()); }).find("attn_mask"),
             std::string::npos);
 }
