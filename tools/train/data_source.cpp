@@ -131,7 +131,9 @@ DataSource synthetic(int64_t n, const std::vector<int64_t>& shape, int64_t class
     float* rows = x.data_ptr<float>();
     for (int64_t i = 0; i < count; ++i)
       std::memcpy(rows + i * features, proto + label[i] * features, static_cast<size_t>(features) * sizeof(float));
-    x = (x + noise).clamp(0.0, 1.0);
+    std::vector<int64_t> dims{count};
+    dims.insert(dims.end(), shape.begin(), shape.end());  // the model's input shape (convnet: 1×28×28)
+    x = (x + noise).clamp(0.0, 1.0).reshape(Dims(dims.begin(), dims.end()));
     if (classes == 0) y = x;  // an autoencoder's target is its input
     return data::DatasetRef(std::make_shared<data::TensorDataset>(std::vector<Tensor>{x, y}));
   };
@@ -252,7 +254,7 @@ DataSource text_files(const std::vector<std::string>& files, const std::string& 
   return s;
 }
 
-// fortunes[:DIR][:classes=a,b,...]: one class per fortune collection.
+// fortunes[:DIR][:classes=a,b,...|all]: one class per fortune collection.
 DataSource fortunes(const std::string& args, int64_t classes) {
   std::string dir = data::kFortunesRoot, list;
   for (const std::string& part : split_list(args, ':')) {
@@ -262,8 +264,8 @@ DataSource fortunes(const std::string& args, int64_t classes) {
   if (!std::filesystem::is_directory(dir))
     throw std::runtime_error("--data fortunes: " + dir + " is not a folder" +
                              (args.empty() ? " (install the fortunes with: apt-get install fortunes)" : ""));
-  std::vector<std::string> names = list.empty() ? data::default_fortune_classes() : split_list(list, ',');
   std::vector<std::string> known = data::fortune_collections(dir), files;
+  std::vector<std::string> names = list.empty() ? data::default_fortune_classes() : list == "all" ? known : split_list(list, ',');
   for (const std::string& n : names) {
     if (std::find(known.begin(), known.end(), n) == known.end()) {
       std::string all;
@@ -275,6 +277,7 @@ DataSource fortunes(const std::string& args, int64_t classes) {
   DataSource s = text_files(files, "fortunes", classes);
   std::string joined;
   for (const std::string& n : names) joined += (joined.empty() ? "" : ",") + n;
+  if (list == "all") joined = "all " + std::to_string(names.size()) + " collections";
   s.description = "fortunes " + joined + " (" + dir + "), " + std::to_string(s.train->size()) + " train / " +
                   std::to_string((*s.test)->size()) + " test";
   return s;
@@ -302,7 +305,7 @@ const DataRegistry& data_sources() {
            [](const std::string& dir, Shape, int64_t classes, uint64_t) { return idx_folder(dir, false, classes); }},
           {"csv", "csv:FILE[:label=COL]", [](const std::string& a) { needs(a, "a file"); },
            [](const std::string& rest, Shape, int64_t classes, uint64_t) { return csv(rest, classes); }},
-          {"fortunes", "fortunes[:DIR][:classes=a,b,...]", [](const std::string&) {},
+          {"fortunes", "fortunes[:DIR][:classes=a,b,...|all]", [](const std::string&) {},
            [](const std::string& a, Shape, int64_t classes, uint64_t) { return fortunes(a, classes); }},
           {"lines", "lines:FILE1,FILE2,...", [](const std::string& a) { needs(a, "files"); },
            [](const std::string& a, Shape, int64_t classes, uint64_t) { return text_files(split_list(a, ','), "lines", classes); }},
