@@ -215,3 +215,28 @@ TEST(DistributedSampler, LoadStateChecksTheDatasetSize) {
   DistributedSampler b(21, 2, 0);
   EXPECT_THROW(b.load_state(st), std::invalid_argument);
 }
+
+// GlobalBatchSampler: rank q of W takes the q-th contiguous block of B samples of every
+// global batch of the epoch's order, on any W; the incomplete last global batch is left
+// to the loader's drop_last (each rank's share of it is shorter than B).
+TEST(GlobalBatchSampler, RankTakesItsContiguousBlockOfEachGlobalBatch) {
+  const int64_t n = 37, G = 8;
+  Generator g;
+  g.manual_seed(5 + 2);  // seed 5, epoch 2
+  const std::vector<int64_t> order = randperm_vector(n, g);
+  for (int64_t W : {1, 2, 4, 8}) {
+    const int64_t B = G / W;
+    for (int64_t q = 0; q < W; ++q) {
+      GlobalBatchSampler s(n, B, W, q, /*shuffle=*/true, /*seed=*/5);
+      s.set_epoch(2);
+      const std::vector<int64_t> got = s.indices();
+      ASSERT_GE(static_cast<int64_t>(got.size()), (n / G) * B) << "W " << W << " rank " << q;
+      for (int64_t k = 0; k < n / G; ++k)
+        for (int64_t j = 0; j < B; ++j)
+          EXPECT_EQ(got[static_cast<size_t>(k * B + j)], order[static_cast<size_t>(k * G + q * B + j)])
+              << "W " << W << " rank " << q << " global batch " << k << " entry " << j;
+      EXPECT_LT(static_cast<int64_t>(got.size()) - (n / G) * B, B) << "a full batch beyond the full global batches";
+    }
+  }
+  EXPECT_THROW(GlobalBatchSampler(10, 0, 1, 0), std::invalid_argument);
+}

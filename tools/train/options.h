@@ -36,6 +36,8 @@ struct TrainOptions {
   int64_t eval_every_steps = 0;  // language models: 0 = only at epoch ends
   int64_t eval_batches = 20;
   int64_t grad_accum = 1;
+  bool reproducible = false;     // FixedOrderReducer: the same result on any world size
+  int64_t micro_batch_size = 0;  // --reproducible: 0 = the global batch / 8
   double clip_grad_norm = 0;  // 0: no clipping
   bool quiet = false;
   double collective_timeout = 600;

@@ -10,6 +10,7 @@
 #include "ag/ag.h"
 #include "ag/checkpoint.h"
 #include "ag/dist/ddp.h"
+#include "ag/dist/fixed_order_reducer.h"
 #include "ag/training_run.h"
 #include "file_io.h"
 #include "registry.h"
@@ -40,6 +41,11 @@ struct Run {
   std::unique_ptr<TrainingRun> state;
   std::optional<CheckpointDir> ckdir;
   std::unique_ptr<dist::DistributedDataParallel> ddp;  // null on one rank
+  /// --reproducible: the fixed summation tree (on any world size, one rank included),
+  /// and whether some rank voted to stop after the last step.
+  std::unique_ptr<dist::FixedOrderReducer> fixed;
+  int64_t micro_batch = 0;
+  bool fixed_stop = false;
   nn::CrossEntropyLoss ce;
   StepTimer timer;
   /// --clip-grad-norm: the total gradient norm before the last step's clipping.

@@ -45,6 +45,8 @@ dist::Settings run_identity(const TrainOptions& o, const std::string& model_spec
       {"flush-denormal", o.flush_denormal ? "on" : "off"},
       {"bucket-cap-mb", real(o.bucket_cap_mb)},
       {"grad-accum", std::to_string(o.grad_accum)},
+      {"reproducible", o.reproducible ? "on" : "off"},
+      {"micro-batch-size", std::to_string(o.micro_batch_size)},
       {"clip-grad-norm", real(o.clip_grad_norm)},
   };
 }

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "ag/data/global_batch_sampler.h"
 #include "ag/runtime.h"
 #include "ag/training_state.h"
 #include "checkpoint_tools.h"
@@ -148,6 +149,28 @@ int64_t Run::skipped() const {
   return it == state->metrics.end() ? int64_t{0} : static_cast<int64_t>(it->second);
 }
 
+// --reproducible's preconditions, each named with its flags; returns the micro-batch size.
+static int64_t check_reproducible(const Run& r) {
+  const TrainOptions& o = r.o;
+  const int64_t global = o.batch_size * r.world;
+  const int64_t m = o.micro_batch_size > 0 ? o.micro_batch_size : global / 8;
+  const auto power_of_two = [](int64_t n) { return n > 0 && (n & (n - 1)) == 0; };
+  const std::string batch = "the global batch of " + std::to_string(global) + " (--batch-size " + std::to_string(o.batch_size) +
+                            " × " + std::to_string(r.world) + (r.world > 1 ? " ranks)" : " rank)");
+  if (o.grad_accum > 1) throw UsageError("--reproducible cuts each batch into micro-batches itself; leave out --grad-accum");
+  if (o.bucket_by_length) throw UsageError("--reproducible does not combine with --bucket-by-length yet");
+  if (r.data->variable_length) throw UsageError("--reproducible does not support variable-length data (" + o.data + ") yet");
+  if (m == 0 || global % m != 0 || !power_of_two(global / m))
+    throw UsageError("--reproducible: " + batch + " does not split into a power-of-two number of micro-batches of " +
+                     std::to_string(m) + (o.micro_batch_size > 0 ? " (--micro-batch-size)" : " (the default, global batch / 8)") +
+                     "; choose --batch-size and --micro-batch-size so that it does");
+  if (!power_of_two(r.world) || o.batch_size % m != 0)
+    throw UsageError("--reproducible: " + std::to_string(r.world) + " ranks cannot share the " + std::to_string(global / m) +
+                     " micro-batches of " + std::to_string(m) + " alike (the world size must be a power of two and " + batch +
+                     " must give every rank whole micro-batches)");
+  return m;
+}
+
 std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::Communicator>& comm) {
   auto run = std::make_unique<Run>(o, comm);
   Run& r = *run;
@@ -165,19 +188,26 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
   if (r.loss_kind == "cross-entropy" && r.info.classes == 0)
     throw UsageError("--loss cross-entropy needs a classifier; " + o.model + " is an autoencoder");
   r.data = open_data(o.data, r.info.input_shape, r.info.default_loss == "mse" ? 0 : r.info.classes, o.seed, r.info.language_model);
-  if (r.info.language_model && o.no_shuffle && r.world > 1) r.data->train = llmc_order(r.data->train, o.batch_size, r.world);
+  // (--reproducible's sampler gives each rank contiguous rows itself.)
+  if (r.info.language_model && o.no_shuffle && r.world > 1 && !o.reproducible)
+    r.data->train = llmc_order(r.data->train, o.batch_size, r.world);
   // Before anything is trained or written: ranks started with other settings stop here.
   r.identity = run_identity(o, r.info.spec, r.data->train->size());
   dist::require_same_settings(r.comm, r.identity);
 
-  if (o.bucket_by_length) {
+  if (o.reproducible) {
+    r.micro_batch = check_reproducible(r);
+    r.sampler = std::make_shared<data::GlobalBatchSampler>(r.data->train->size(), o.batch_size, r.world, r.rank, !o.no_shuffle,
+                                                           o.seed);
+  } else if (o.bucket_by_length) {
     const auto* seqs = dynamic_cast<const data::SequenceDataset*>(r.data->train.ptr().get());
     if (!seqs) throw UsageError("--bucket-by-length needs variable-length data (--data fortunes or lines), not " + o.data);
     r.sampler = std::make_shared<data::BucketSampler>(seqs->lengths(), o.batch_size, r.world, r.rank, !o.no_shuffle, o.seed);
   } else {
     r.sampler = std::make_shared<data::DistributedSampler>(r.data->train->size(), r.world, r.rank, !o.no_shuffle, o.seed);
   }
-  r.loader = std::make_unique<data::DataLoader<>>(r.data->train, data::DataLoaderOptions(o.batch_size).sampler(r.sampler).seed(o.seed));
+  r.loader = std::make_unique<data::DataLoader<>>(
+      r.data->train, data::DataLoaderOptions(o.batch_size).sampler(r.sampler).seed(o.seed).drop_last(o.reproducible));
   r.optimizer = build_optimizer(r);
   // The schedule spans every epoch; --max-steps only stops early, so a run cut short and
   // resumed follows the same learning rates as one that was not.
@@ -199,6 +229,8 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
     ddp_options.bucket_cap_bytes = static_cast<size_t>(o.bucket_cap_mb * (1 << 20));
     r.ddp = std::make_unique<dist::DistributedDataParallel>(*r.info.module, comm, ddp_options);
   }
+  if (o.reproducible)
+    r.fixed = std::make_unique<dist::FixedOrderReducer>(r.info.module->parameters(), comm, o.batch_size * r.world / r.micro_batch);
   const int threads = get_num_threads();
   if (test_env("AG_TEST_SLOW_DATA_RANK") == r.rank) r.test_slow_data = std::chrono::milliseconds(std::max<int64_t>(0, test_env("AG_TEST_SLOW_DATA_MS")));
   r.out.metrics_config(config_json(r, threads));

@@ -188,11 +188,59 @@ double micro_step(Run& r, const data::Example<>& batch, int64_t micro, int64_t m
   }
 }
 
+// A seed per micro-batch from the run's seed, the step and the micro-batch's global
+// index (splitmix64's mixing): --reproducible's dropout streams follow the data, not the rank.
+uint64_t micro_batch_seed(uint64_t seed, int64_t step, int64_t index) {
+  uint64_t z = seed;
+  for (uint64_t v : {static_cast<uint64_t>(step), static_cast<uint64_t>(index)}) {
+    z += 0x9e3779b97f4a7c15ULL + v;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+  }
+  return z;
+}
+
+// --reproducible: the rank's batch as micro-batches of a fixed size, each with its own
+// dropout stream and its own backward (never exchanged by DDP), their gradients summed
+// by the fixed tree (dist::FixedOrderReducer) into the step's mean. Returns that mean
+// loss, the same on every rank; the ranks' stop votes ride along.
+double fixed_order_step(Run& r, const data::Example<>& batch) {
+  r.comm.set_step(r.state->step);
+  r.optimizer->zero_grad();
+  const int64_t m = r.micro_batch;
+  for (int64_t k = 0; k < r.fixed->micro_batches_per_rank(); ++k) {
+    std::vector<Tensor> fields;
+    for (const Tensor& f : batch.fields()) fields.push_back(f.narrow(0, k * m, m));
+    manual_seed(micro_batch_seed(r.o.seed, r.state->step, r.fixed->global_index(k)));
+    Tensor loss = step_loss(r, models::predict(r.info, fields), fields[1]);
+    const double value = loss.item();
+    r.timer.mark(Phase::Forward);
+    if (r.ddp) {
+      auto guard = r.ddp->no_sync();
+      loss.backward();
+    } else {
+      loss.backward();
+    }
+    r.fixed->add_micro_batch(value);
+    r.timer.mark(Phase::Backward);
+  }
+  // The generator's state after the step (and so in checkpoints) must not depend on
+  // which micro-batch this rank ran last.
+  manual_seed(micro_batch_seed(r.o.seed, r.state->step, r.fixed->micro_batches()));
+  const auto result = r.fixed->finish(stop_signal.load() != 0);
+  r.timer.mark(Phase::CommWait);
+  r.fixed_stop = result.stop;
+  return result.mean_loss;
+}
+
 // After the last micro-batch's backward: agreement on non-finite gradients and on
 // stopping, clipping, the optimizer and scheduler step. `loss` is the step's mean.
 StepResult finish_step(Run& r, double loss) {
   std::string bad;
-  const StepFlags flags = step_flags(r.ddp.get(), *r.info.module, &bad);
+  // --reproducible: every rank holds the same gradients and the stop votes were gathered.
+  const StepFlags flags = r.fixed ? StepFlags{r.fixed_stop, !grads_finite(*r.info.module, &bad)}
+                                  : step_flags(r.ddp.get(), *r.info.module, &bad);
   if (flags.nonfinite) {
     // Steps are numbered from 1 in messages, as in the log lines and checkpoint names.
     if (r.o.nan_policy == "abort") throw std::runtime_error(non_finite_report(r.comm, r.state->step + 1, bad, loss));
@@ -250,7 +298,7 @@ EpochResult train_epoch(Run& r, int64_t& samples) {
     if (r.test_slow_data.count()) std::this_thread::sleep_for(r.test_slow_data);
     r.timer.mark(Phase::Data);
     if (micro == 0) micros = std::min(o.grad_accum, batches - batch_index), micro_loss = 0;
-    micro_loss += micro_step(r, batch, micro, micros);
+    micro_loss += r.fixed ? fixed_order_step(r, batch) : micro_step(r, batch, micro, micros);
     epoch_samples += batch.data.size(0) * r.world;
     samples += batch.data.size(0) * r.world;
     ++batch_index;

@@ -10,6 +10,7 @@
 #include "ag/data/distributed_sampler.h"
 #include "ag/data/example.h"
 #include "ag/data/fashion_mnist.h"
+#include "ag/data/global_batch_sampler.h"
 #include "ag/data/idx.h"
 #include "ag/data/make_data_loader.h"
 #include "ag/data/sampler.h"

@@ -1,0 +1,101 @@
+// FixedOrderReducer (see fixed_order_reducer.h): the tree as a binary counter. Each
+// micro-batch arrives as a level-0 subtree; two subtrees of the same level merge into
+// one of the next, the lower indices always on the left. A rank's share is a whole
+// subtree of the global tree, and the ranks' subtrees merge in rank order the same way.
+#include "ag/dist/fixed_order_reducer.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace ag::dist {
+
+namespace {
+
+bool power_of_two(int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
+
+}  // namespace
+
+FixedOrderReducer::FixedOrderReducer(std::vector<Tensor> params, std::shared_ptr<Communicator> comm, int64_t micro_batches)
+    : params_(std::move(params)), comm_(std::move(comm)), micro_batches_(micro_batches) {
+  const int64_t world = comm_->world_size();
+  if (!power_of_two(micro_batches))
+    throw std::invalid_argument("FixedOrderReducer: the micro-batches per step must be a power of two (the tree over them), got " +
+                                std::to_string(micro_batches));
+  if (!power_of_two(world) || world > micro_batches)
+    throw std::invalid_argument("FixedOrderReducer: the world size must be a power of two no larger than the " +
+                                std::to_string(micro_batches) + " micro-batches per step, so that each rank's share is a whole subtree; got " +
+                                std::to_string(world) + " ranks");
+  if (params_.empty()) throw std::invalid_argument("FixedOrderReducer: no parameters");
+  for (const Tensor& p : params_)
+    if (p.dtype() != params_[0].dtype() || !p.is_floating_point())
+      throw std::invalid_argument(std::string("FixedOrderReducer: the parameters must share one floating dtype, got ") +
+                                  dtype_name(params_[0].dtype()) + " and " + dtype_name(p.dtype()));
+  per_rank_ = micro_batches / world;
+}
+
+void FixedOrderReducer::merge(Partial& lower, const Partial& upper) {
+  for (size_t i = 0; i < lower.grads.size(); ++i) lower.grads[i].add_(upper.grads[i]);
+  lower.loss += upper.loss;
+  ++lower.level;
+}
+
+void FixedOrderReducer::add_micro_batch(double loss) {
+  if (taken_ == per_rank_)
+    throw std::logic_error("FixedOrderReducer: " + std::to_string(per_rank_) +
+                           " micro-batches per rank were already added; call finish() first");
+  Partial leaf;
+  leaf.loss = loss;
+  for (const Tensor& p : params_) {
+    Tensor& g = const_cast<Tensor&>(p).mutable_grad();
+    leaf.grads.push_back(g.defined() ? g : zeros_like(p));
+    g.reset();
+  }
+  ++taken_;
+  while (!stack_.empty() && stack_.back().level == leaf.level) {
+    Partial lower = std::move(stack_.back());
+    stack_.pop_back();
+    merge(lower, leaf);
+    leaf = std::move(lower);
+  }
+  stack_.push_back(std::move(leaf));
+}
+
+FixedOrderReducer::Result FixedOrderReducer::finish(bool stop_vote) {
+  if (taken_ != per_rank_)
+    throw std::logic_error("FixedOrderReducer: finish() after " + std::to_string(taken_) + " of this rank's " +
+                           std::to_string(per_rank_) + " micro-batches");
+  Partial mine = std::move(stack_.back());  // one subtree: per_rank_ is a power of two
+  stack_.clear();
+  taken_ = 0;
+
+  TensorList flat_parts;
+  for (const Tensor& g : mine.grads) flat_parts.push_back(g.reshape({-1}));
+  Tensor flat = cat(flat_parts).contiguous();
+  Tensor scalars = from_vector(std::vector<double>{mine.loss, stop_vote ? 1.0 : 0.0}, {2});
+  std::vector<Tensor> grads = comm_->allgather(flat), extra = comm_->allgather(scalars);
+
+  // The upper levels: rank subtrees merged pairwise, left to right, level by level.
+  std::vector<double> losses;
+  bool stop = false;
+  for (const Tensor& e : extra) {
+    losses.push_back(e.index({0}).item());
+    stop = stop || e.index({1}).item() != 0;
+  }
+  for (size_t width = 1; width < grads.size(); width *= 2)
+    for (size_t i = 0; i + width < grads.size(); i += 2 * width) {
+      grads[i].add_(grads[i + width]);
+      losses[i] += losses[i + width];
+    }
+  // Dividing by a power of two is exact, so the mean keeps the sum's independence of W.
+  Tensor sum = grads[0];
+  sum.mul_(1.0 / static_cast<double>(micro_batches_));
+  int64_t offset = 0;
+  for (const Tensor& p : params_) {
+    const int64_t n = p.numel();
+    const_cast<Tensor&>(p).mutable_grad() = sum.narrow(0, offset, n).view(p.sizes()).clone();
+    offset += n;
+  }
+  return {losses[0] / static_cast<double>(micro_batches_), stop};
+}
+
+}  // namespace ag::dist
