@@ -4,6 +4,8 @@
 // subtree of the global tree, and the ranks' subtrees merge in rank order the same way.
 #include "ag/dist/fixed_order_reducer.h"
 
+#include <cstring>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 
@@ -68,19 +70,33 @@ FixedOrderReducer::Result FixedOrderReducer::finish(bool stop_vote) {
   stack_.clear();
   taken_ = 0;
 
-  TensorList flat_parts;
-  for (const Tensor& g : mine.grads) flat_parts.push_back(g.reshape({-1}));
-  Tensor flat = cat(flat_parts).contiguous();
-  Tensor scalars = from_vector(std::vector<double>{mine.loss, stop_vote ? 1.0 : 0.0}, {2});
-  std::vector<Tensor> grads = comm_->allgather(flat), extra = comm_->allgather(scalars);
+  // One allgather: the gradients, then the loss and the stop vote as the raw bytes of
+  // two doubles (an allgather copies bytes, so they arrive exact).
+  const ScalarType dt = params_[0].dtype();
+  const int64_t P = std::accumulate(params_.begin(), params_.end(), int64_t{0},
+                                    [](int64_t n, const Tensor& p) { return n + p.numel(); });
+  const int64_t tail = static_cast<int64_t>(2 * sizeof(double) / element_size(dt));
+  Tensor flat = empty({P + tail}, dt);
+  int64_t offset = 0;
+  for (const Tensor& g : mine.grads) {
+    flat.narrow(0, offset, g.numel()).copy_(g.reshape({-1}));
+    offset += g.numel();
+  }
+  const double scalars[2] = {mine.loss, stop_vote ? 1.0 : 0.0};
+  std::memcpy(static_cast<char*>(flat.data_ptr()) + static_cast<size_t>(P) * element_size(dt), scalars, sizeof scalars);
+  std::vector<Tensor> parts = comm_->allgather(flat);
 
   // The upper levels: rank subtrees merged pairwise, left to right, level by level.
   std::vector<double> losses;
   bool stop = false;
-  for (const Tensor& e : extra) {
-    losses.push_back(e.index({0}).item());
-    stop = stop || e.index({1}).item() != 0;
+  for (const Tensor& part : parts) {
+    double got[2];
+    std::memcpy(got, static_cast<const char*>(part.data_ptr()) + static_cast<size_t>(P) * element_size(dt), sizeof got);
+    losses.push_back(got[0]);
+    stop = stop || got[1] != 0;
   }
+  std::vector<Tensor> grads;
+  for (const Tensor& part : parts) grads.push_back(part.narrow(0, 0, P));
   for (size_t width = 1; width < grads.size(); width *= 2)
     for (size_t i = 0; i + width < grads.size(); i += 2 * width) {
       grads[i].add_(grads[i + width]);
@@ -89,10 +105,11 @@ FixedOrderReducer::Result FixedOrderReducer::finish(bool stop_vote) {
   // Dividing by a power of two is exact, so the mean keeps the sum's independence of W.
   Tensor sum = grads[0];
   sum.mul_(1.0 / static_cast<double>(micro_batches_));
-  int64_t offset = 0;
+  // Views of this step's gathered buffer: nothing else holds it, so no copy is needed.
+  offset = 0;
   for (const Tensor& p : params_) {
     const int64_t n = p.numel();
-    const_cast<Tensor&>(p).mutable_grad() = sum.narrow(0, offset, n).view(p.sizes()).clone();
+    const_cast<Tensor&>(p).mutable_grad() = sum.narrow(0, offset, n).view(p.sizes());
     offset += n;
   }
   return {losses[0] / static_cast<double>(micro_batches_), stop};

@@ -29,14 +29,21 @@ same() {  # A B WHAT: the two checkpoints are bitwise equal
   fi
 }
 
+# on_1_2_4 NAME GLOBAL_BATCH ARGS...: 200 steps on 1, 2 and 4 ranks (checkpoints in
+# NAME1, NAME2, NAME4), the global batch kept; all three final checkpoints bitwise equal.
+on_1_2_4() {
+  local name=$1 global=$2 n; shift 2
+  for n in 1 2 4; do
+    on "$n" "$@" --batch-size $((global / n)) --checkpoint-dir "$name$n"
+    expect_ok "$name --reproducible on $n rank(s)"
+  done
+  same "${name}1/ckpt-000200.agc" "${name}2/ckpt-000200.agc" "$name, 1 rank against 2"
+  same "${name}1/ckpt-000200.agc" "${name}4/ckpt-000200.agc" "$name, 1 rank against 4"
+}
+
 # ---- the MLP with dropout: global batch 64 in 8 micro-batches of 8, 200 steps over 3+ epochs
 MLP=(--model mlp:784,64,10:dropout=0.3 --data synthetic:4096 --epochs 4 --max-steps 200 --log-every 50 --reproducible)
-for n in 1 2 4; do
-  on "$n" "${MLP[@]}" --batch-size $((64 / n)) --checkpoint-dir "mlp$n"
-  expect_ok "MLP --reproducible on $n rank(s)" || continue
-done
-same mlp1/ckpt-000200.agc mlp2/ckpt-000200.agc "MLP, 1 rank against 2"
-same mlp1/ckpt-000200.agc mlp4/ckpt-000200.agc "MLP, 1 rank against 4"
+on_1_2_4 mlp 64 "${MLP[@]}"
 
 # Plain DDP on the same global batch is not the same computation: the flag matters.
 PLAIN=(--model mlp:784,64,10:dropout=0.3 --data synthetic:4096 --epochs 4 --max-steps 200 --log-every 50)
@@ -53,12 +60,7 @@ same mlp4/ckpt-000200.agc cut/ckpt-000200.agc "MLP stopped at 90 and resumed, ag
 # ---- the ConvNet: global batch 4 in 4 micro-batches of 1 (dropout-free, but conv,
 # pooling and their GEMMs at another batch size per rank)
 CONV=(--model convnet --data synthetic:400 --epochs 2 --max-steps 200 --log-every 100 --reproducible --micro-batch-size 1)
-for n in 1 2 4; do
-  on "$n" "${CONV[@]}" --batch-size $((4 / n)) --checkpoint-dir "conv$n"
-  expect_ok "ConvNet --reproducible on $n rank(s)" || continue
-done
-same conv1/ckpt-000200.agc conv2/ckpt-000200.agc "ConvNet, 1 rank against 2"
-same conv1/ckpt-000200.agc conv4/ckpt-000200.agc "ConvNet, 1 rank against 4"
+on_1_2_4 conv 4 "${CONV[@]}"
 
 # ---- settings --reproducible cannot honour: one line each, naming the flags
 refused() {  # RANKS REGEX WHAT ARGS...
