@@ -8,11 +8,20 @@
 # trains the first K batches only and prints their tokens, time and tokens/s; with
 # --no-shuffle too, those are the first K·B training examples in file order, the batches
 # of `allgrad train --no-shuffle --max-steps K` (what vs-pytorch-lstm.sh times).
+# --bucket-by-length batches similar lengths together as allgrad's BucketSampler does
+# (pools of 50 batches of a random permutation sorted by length, the batches shuffled),
+# --clip-grad-norm X clips as `allgrad train --clip-grad-norm X`, and --model bag-of-bytes
+# trains the baseline the LSTM must beat: logistic regression on each text's byte
+# frequencies (256 counts divided by the length), with the same optimizer and schedule.
+# --init-out FILE writes the initial weights as safetensors, for `allgrad train
+# --init-weights FILE`: the same weights and batches give the same first loss.
 #   python3 scripts/bench/torch_lstm_classifier.py [--threads N] [--epochs E] [--batch-size B]
-#       [--max-steps K] [--no-shuffle] [--padded] [--embed E] [--hidden H] [--dir /usr/share/games/fortunes]
-#       [--classes a,b,...] [--seed S]
+#       [--max-steps K] [--no-shuffle] [--padded] [--bucket-by-length] [--embed E] [--hidden H]
+#       [--lr X] [--clip-grad-norm X] [--model lstm|bag-of-bytes] [--dir /usr/share/games/fortunes]
+#       [--classes a,b,...|all] [--seed S] [--init-out FILE]
 import argparse
 import json
+import os
 import time
 
 import torch
@@ -30,6 +39,10 @@ ap.add_argument("--classes", default="computers,definitions,people,songs-poems")
 ap.add_argument("--seed", type=int, default=0)
 ap.add_argument("--max-steps", type=int, default=0)
 ap.add_argument("--no-shuffle", action="store_true")
+ap.add_argument("--bucket-by-length", action="store_true")
+ap.add_argument("--clip-grad-norm", type=float, default=0)
+ap.add_argument("--model", choices=["lstm", "bag-of-bytes"], default="lstm")
+ap.add_argument("--init-out", default="")
 ap.add_argument("--padded", action="store_true",
                 help="run the LSTM over the padded batch and take each row's output at its last token "
                      "(the same values for a one-directional LSTM; PyTorch 1.13's packed backward on the "
@@ -62,6 +75,9 @@ def fnv1a(b):
     return h
 
 
+if a.classes == "all":  # every collection, sorted by name, as allgrad's classes=all
+    a.classes = ",".join(sorted(f.name for f in os.scandir(a.dir) if f.is_file(follow_symlinks=False)
+                                and not f.name.endswith((".dat", ".u8")) and not f.name.startswith(".")))
 train, test, seen = [], [], set()
 for k, name in enumerate(a.classes.split(",")):
     for text in examples(f"{a.dir}/{name}"):
@@ -90,9 +106,38 @@ class Classifier(torch.nn.Module):
         return self.fc(h_n[-1])
 
 
-def batches(rows, size, shuffle, gen):
-    order = torch.randperm(len(rows), generator=gen).tolist() if shuffle else range(len(rows))
-    order = list(order)
+class BagOfBytes(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(256, classes)
+
+    def forward(self, tokens, lengths):
+        counts = torch.zeros(len(lengths), 257).scatter_add_(1, tokens, torch.ones(tokens.shape))
+        return self.fc(counts[:, 1:] / lengths.unsqueeze(1))
+
+
+def bucketed(rows, size, gen, pool=50):
+    """BucketSampler's epoch order for one process (ag/data/bucket_sampler.h)."""
+    perm = torch.randperm(len(rows), generator=gen).tolist()
+    span = size * pool
+    for start in range(0, len(perm), span):
+        perm[start:start + span] = sorted(perm[start:start + span], key=lambda i: len(rows[i][0]))
+    full = len(perm) // size
+    order = []
+    for b in torch.randperm(full, generator=gen).tolist():
+        order += perm[b * size:(b + 1) * size]
+    return order + perm[full * size:]
+
+
+def batches(rows, size, shuffle, epoch):
+    """An epoch's batches in allgrad's sampler order: a generator seeded seed + epoch,
+    torch.randperm (which allgrad's matches), so with the same global batch both sides
+    train on the same batches."""
+    gen = torch.Generator().manual_seed(a.seed + epoch)
+    if shuffle and a.bucket_by_length:
+        order = bucketed(rows, size, gen)
+    else:
+        order = list(torch.randperm(len(rows), generator=gen).tolist() if shuffle else range(len(rows)))
     for i in range(0, len(order), size):
         pick = [rows[j] for j in order[i:i + size]]
         lengths = torch.tensor([len(t) for t, _ in pick])
@@ -105,43 +150,52 @@ def batches(rows, size, shuffle, gen):
 torch.set_num_threads(a.threads)
 torch.set_flush_denormal(True)  # as allgrad train does
 torch.manual_seed(a.seed)
-gen = torch.Generator().manual_seed(a.seed)
-model = Classifier()
+model = Classifier() if a.model == "lstm" else BagOfBytes()
+if a.init_out:
+    from torch_gpt import write_safetensors  # this folder's safetensors writer
+    write_safetensors(a.init_out, {k: v.numpy() for k, v in model.state_dict().items()})
 opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
 steps = a.max_steps or a.epochs * ((len(train) + a.batch_size - 1) // a.batch_size)
 sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
 train_tokens = sum(len(t) for t, _ in train)
 
 
+first_loss = []  # each epoch's first loss: with --init-out, a check that allgrad saw the same batch
+
+
 def train_on(epoch_batches):
     """Trains on the batches; returns the seconds it took."""
     model.train()
     start = time.perf_counter()
-    for tokens, lengths, labels in epoch_batches:
+    for step, (tokens, lengths, labels) in enumerate(epoch_batches):
         loss = torch.nn.functional.cross_entropy(model(tokens, lengths), labels)
+        if step == 0:
+            first_loss.append(float(loss))
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        if a.clip_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), a.clip_grad_norm)
         opt.step()
         sched.step()
     return time.perf_counter() - start
 
 
 common = {"side": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(), "train": len(train),
-          "test": len(test), "form": "padded" if a.padded else "packed"}
+          "test": len(test), "model": a.model, "form": "padded" if a.padded else "packed"}
 if a.max_steps:
     # The batches are made before the clock starts, as allgrad's loader prefetches them.
-    first = list(batches(train, a.batch_size, not a.no_shuffle, gen))[:a.max_steps]
+    first = list(batches(train, a.batch_size, not a.no_shuffle, 0))[:a.max_steps]
     tokens = int(sum(lengths.sum() for _, lengths, _ in first))
     seconds = train_on(first)
-    print(json.dumps({**common, "steps": len(first), "tokens": tokens, "seconds": round(seconds, 3),
+    print(json.dumps({**common, "steps": len(first), "first_loss": first_loss[0], "tokens": tokens, "seconds": round(seconds, 3),
                       "tokens_per_s": round(tokens / seconds, 1), "samples_per_s": round(len(first) * a.batch_size / seconds, 1)}))
     raise SystemExit
 for epoch in range(1, a.epochs + 1):
-    seconds = train_on(list(batches(train, a.batch_size, not a.no_shuffle, gen)))
+    seconds = train_on(list(batches(train, a.batch_size, not a.no_shuffle, epoch - 1)))
     model.eval()
     correct = 0
     with torch.no_grad():
-        for tokens, lengths, labels in batches(test, 256, False, None):
+        for tokens, lengths, labels in batches(test, 256, False, 0):
             correct += int((model(tokens, lengths).argmax(1) == labels).sum())
-    print(json.dumps({**common, "epoch": epoch, "train_tokens": train_tokens, "tokens_per_s": round(train_tokens / seconds, 1),
+    print(json.dumps({**common, "epoch": epoch, "first_loss": first_loss[-1], "train_tokens": train_tokens, "tokens_per_s": round(train_tokens / seconds, 1),
                       "samples_per_s": round(len(train) / seconds, 1), "test_accuracy": round(correct / len(test), 4)}), flush=True)

@@ -2,13 +2,15 @@
 # allgrad's LSTM against PyTorch's on this machine, side by side, runs alternated so the
 # machine's noise falls on both sides alike:
 #   classifier  training tokens/s of `allgrad train --model lstm:embed=64,hidden=256,layers=1
-#               --data fortunes --batch-size 32` and of its PyTorch twin
+#               --data fortunes --batch-size 32 --bucket-by-length` and of its PyTorch twin
 #               (torch_lstm_classifier.py: same examples, model and recipe) over the
-#               same first --steps batches (150: a third of an epoch) in file order
-#               (--no-shuffle), so both sides train on the same lengths; PyTorch's LSTM
-#               runs over the padded batch (--padded: the same values for one direction),
-#               its fastest form: in 1.13 the CPU backward of a packed batch grows with
-#               the square of the longest sequence (20 steps here: 772 tokens/s packed);
+#               same first --steps batches (100 of the 119 in an epoch) from the same
+#               weights (PyTorch's initial weights passed to --init-weights; the first
+#               losses are compared, so both sides provably train on the same batches).
+#               Batches of similar lengths, as an expert runs PyTorch: its LSTM then runs
+#               over the padded batch (--padded: the same values for one direction) with
+#               little padding, its fastest form (in 1.13 the CPU backward of a packed
+#               batch grows with the square of the longest sequence); allgrad's runs packed;
 #   layer       nn.LSTM forward + backward on a (T=100, batch 64, 256) input, hidden 256
 #               (bench/rnn_bench.cpp against torch_lstm.py);
 # each at 1 and 2 threads (--threads / AG_NUM_THREADS against torch.set_num_threads, with
@@ -21,13 +23,13 @@
 # min–max and the ratio allgrad / PyTorch (goal: at least 1.5). Exits 1 when a side fails,
 # 3 when a PyTorch figure moves more than 2x between its runs (no ratios then).
 #
-#   scripts/bench/vs-pytorch-lstm.sh [--runs N (3)] [--steps K (150)] [--only classifier|layer] [--build DIR] [--out DIR]
+#   scripts/bench/vs-pytorch-lstm.sh [--runs N (3)] [--steps K (100)] [--only classifier|layer] [--build DIR] [--out DIR]
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$root/scripts/bench"
 source "$here/lib.sh"
-runs=3 steps=150 only="" build="$root/build" out=""
+runs=3 steps=100 only="" build="$root/build" out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift ;;
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
     --only) only="$2"; shift ;;
     --build) build="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "vs-pytorch-lstm.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -69,16 +71,21 @@ classifier() {  # RUN THREADS
   for side in "${sides[@]}"; do
     if [ "$side" = pytorch ]; then
       # shellcheck disable=SC2046
-      env "${torch_env[@]}" $(threads_env "$2") $PY "$here/torch_lstm_classifier.py" --threads "$2" --no-shuffle --padded --max-steps "$steps" > "$log.pytorch" 2> "$log.pytorch.err" ||
+      env "${torch_env[@]}" $(threads_env "$2") $PY "$here/torch_lstm_classifier.py" --threads "$2" --bucket-by-length --padded --max-steps "$steps" \
+        --init-out "$out/classifier-init.safetensors" > "$log.pytorch" 2> "$log.pytorch.err" ||
         { echo "vs-pytorch-lstm.sh: the PyTorch classifier failed: $log.pytorch.err" >&2; tail -5 "$log.pytorch.err" >&2; exit 1; }
     else
       # shellcheck disable=SC2046
+      [ -f "$out/classifier-init.safetensors" ] ||
+        $PY "$here/torch_lstm_classifier.py" --max-steps 1 --init-out "$out/classifier-init.safetensors" > /dev/null
       env $(threads_env "$2") "$allgrad" train --model lstm:embed=64,hidden=256,layers=1 --data fortunes --batch-size 32 \
-        --no-shuffle --max-steps "$steps" --log-every 1 --threads "$2" --metrics "$log.allgrad.jsonl" > "$log.allgrad" 2>&1 ||
+        --bucket-by-length --max-steps "$steps" --log-every 1 --threads "$2" --metrics "$log.allgrad.jsonl" \
+        --init-weights "$out/classifier-init.safetensors" > "$log.allgrad" 2>&1 ||
         { echo "vs-pytorch-lstm.sh: allgrad train failed: $log.allgrad" >&2; tail -5 "$log.allgrad" >&2; exit 1; }
     fi
   done
-  record "$($PY - "$log" "$1" "$2" 32 <<'EOF'
+  local rec
+  rec="$($PY - "$log" "$1" "$2" 32 <<'EOF'
 import json, re, sys
 log, run, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 torch_rec = json.loads(open(log + ".pytorch").read().strip().splitlines()[-1])
@@ -90,13 +97,16 @@ steps = [r for r in map(json.loads, open(log + ".allgrad.jsonl")) if "step" in r
 last = steps[-1]
 if last["step"] != torch_rec["steps"]:
     sys.exit(f"allgrad trained {last['step']} steps, PyTorch {torch_rec['steps']}")
+if abs(steps[0]["loss"] - torch_rec["first_loss"]) > 1e-4 * abs(torch_rec["first_loss"]):
+    sys.exit(f"the first batch differs: allgrad's first loss {steps[0]['loss']}, PyTorch's {torch_rec['first_loss']}")
 # samples_per_s of a step record: the epoch's samples so far over its time so far.
 seconds = last["step"] * int(sys.argv[4]) / last["samples_per_s"]
 print(json.dumps({"figure": f"classifier-t{threads}", "run": run, "tokens": torch_rec["tokens"],
                   "allgrad_tokens_per_s": round(torch_rec["tokens"] / seconds, 1),
                   "pytorch_tokens_per_s": torch_rec["tokens_per_s"]}))
 EOF
-)"
+)" || { echo "vs-pytorch-lstm.sh: the $(basename "$log") records do not compare (above)" >&2; exit 1; }
+  record "$rec"
 }
 
 layer() {  # RUN THREADS
@@ -108,7 +118,8 @@ layer() {  # RUN THREADS
   # shellcheck disable=SC2046
   env "${torch_env[@]}" $(threads_env "$2") $PY "$here/torch_lstm.py" --threads "$2" --shape 100,64,256,256 > "$log.pytorch" 2> "$log.pytorch.err" ||
     { echo "vs-pytorch-lstm.sh: torch_lstm.py failed: $log.pytorch.err" >&2; exit 1; }
-  record "$($PY - "$log" "$1" "$2" <<'EOF'
+  local rec
+  rec="$($PY - "$log" "$1" "$2" <<'EOF'
 import json, sys
 log, run, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 median = [b for b in json.load(open(log + ".allgrad"))["benchmarks"] if b.get("aggregate_name") == "median"][0]
@@ -116,7 +127,8 @@ torch_rec = json.loads(open(log + ".pytorch").read().strip().splitlines()[-1])
 print(json.dumps({"figure": f"layer-t{threads}", "run": run, "allgrad_tokens_per_s": round(median["tokens/s"], 1),
                   "pytorch_tokens_per_s": torch_rec["tokens_per_s"]}))
 EOF
-)"
+)" || { echo "vs-pytorch-lstm.sh: the $(basename "$log") records do not compare (above)" >&2; exit 1; }
+  record "$rec"
 }
 
 for run in $(seq 1 "$runs"); do
