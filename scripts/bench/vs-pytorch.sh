@@ -68,7 +68,7 @@ $PY -c "import torch" 2>/dev/null || missing+=(python3-torch)
 [ -x /usr/bin/time ] || missing+=(time)
 [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
 # The allocator preloaded into PyTorch's processes (auto: tcmalloc, else jemalloc, else glibc's malloc).
-find_lib() { /sbin/ldconfig -p | awk -v n="$1" '$1 == n && !p { p = $NF } END { print p }'; }
+source "$here/lib.sh"  # find_lib, torch_preload
 case "$allocator" in
   auto|glibc) ;;
   tcmalloc) [ -n "$(find_lib libtcmalloc_minimal.so.4)" ] || missing+=(libtcmalloc-minimal4) ;;
@@ -85,7 +85,7 @@ fi
 cmake --build "$build" -j2 --target allgrad mlp_limit checkpoint_roundtrip >&2
 preload=""
 case "$allocator" in
-  auto) preload="$(find_lib libtcmalloc_minimal.so.4)"; [ -n "$preload" ] || preload="$(find_lib libjemalloc.so.2)" ;;
+  auto) preload="$(torch_preload)" ;;
   tcmalloc) preload="$(find_lib libtcmalloc_minimal.so.4)" ;;
   jemalloc) preload="$(find_lib libjemalloc.so.2)" ;;
 esac
