@@ -2,8 +2,8 @@
 # --reproducible: the same global batch on 1, 2 and 4 ranks gives bitwise the same
 # final checkpoint (`allgrad diff` exit 0), for the MLP with dropout and for the
 # ConvNet, 200 steps each; without the flag the MLP's 1- and 2-rank results differ
-# (what the flag is for); a run stopped and resumed is the straight one; settings it
-# cannot honour are refused with one clear line.
+# (what the flag is for); a run stopped and resumed, on the same or another world size,
+# is the straight one; settings it cannot honour are refused with one clear line.
 # usage: reproducible.sh ALLGRAD [MPIEXEC]
 source "$(dirname "$0")/lib.sh"
 AG=$(readlink -f "$1")
@@ -56,6 +56,15 @@ fi
 on 2 "${MLP[@]}" --batch-size 32 --checkpoint-dir cut --max-steps 90 && expect_ok "MLP, first part"
 on 2 "${MLP[@]}" --batch-size 32 --checkpoint-dir cut --resume auto && expect_ok "MLP, resumed"
 same mlp4/ckpt-000200.agc cut/ckpt-000200.agc "MLP stopped at 90 and resumed, against the straight run"
+# Stopped at step 90 on 2 ranks and resumed on 4 with the global batch kept (a host
+# lost, say): still the straight run, bitwise; another global batch is refused.
+on 2 "${MLP[@]}" --batch-size 32 --checkpoint-dir moved --max-steps 90 && expect_ok "MLP, first part on 2 ranks"
+on 4 "${MLP[@]}" --batch-size 8 --checkpoint-dir moved --resume auto
+if [ "$RC" -eq 0 ]; then fail "resumed with another global batch (4 × 8): accepted"; fi
+grep -qF "global-batch '64' there, '32' now" "$ERR" || { fail "another global batch: no message naming it"; show >&2; }
+on 4 "${MLP[@]}" --batch-size 16 --checkpoint-dir moved --resume auto && expect_ok "MLP, resumed on 4 ranks"
+contains "$OUT" "--reproducible keeps the global batch of 64" "the note on the world size change"
+same mlp1/ckpt-000200.agc moved/ckpt-000200.agc "MLP stopped at 90 on 2 ranks and resumed on 4, against the straight run"
 
 # ---- the ConvNet: global batch 4 in 4 micro-batches of 1 (dropout-free, but conv,
 # pooling and their GEMMs at another batch size per rank)

@@ -19,7 +19,11 @@ const std::set<std::string> kMayChangeOnResume = {"epochs", "max-steps", "checkp
 
 }  // namespace
 
-dist::Settings run_identity(const TrainOptions& o, const std::string& model_spec, int64_t train_examples) {
+dist::Settings run_identity(const TrainOptions& o, const std::string& model_spec, int64_t train_examples, int64_t world) {
+  // --reproducible fixes the global batch, not each rank's share: a run may resume on
+  // another world size with --batch-size divided accordingly, and continue bitwise.
+  const auto batch = o.reproducible ? std::make_pair(std::string("global-batch"), std::to_string(o.batch_size * world))
+                                    : std::make_pair(std::string("batch-size"), std::to_string(o.batch_size));
   return {
       {"model", model_spec},
       {"data", o.data},
@@ -31,7 +35,7 @@ dist::Settings run_identity(const TrainOptions& o, const std::string& model_spec
       {"weight-decay", real(o.weight_decay)},
       {"scheduler", o.scheduler},
       {"seed", std::to_string(o.seed)},
-      {"batch-size", std::to_string(o.batch_size)},
+      batch,
       {"no-shuffle", o.no_shuffle ? "on" : "off"},
       {"bucket-by-length", o.bucket_by_length ? "on" : "off"},
       {"epochs", std::to_string(o.epochs)},

@@ -13,7 +13,7 @@ namespace ag::tools {
 /// The settings that decide what is trained and how: the model (canonical spec),
 /// the data and its size, loss, optimizer and its hyper-parameters, schedule, seed,
 /// batch size, shuffling, epochs and step limit, checkpointing, the NaN policy.
-dist::Settings run_identity(const TrainOptions& o, const std::string& model_spec, int64_t train_examples);
+dist::Settings run_identity(const TrainOptions& o, const std::string& model_spec, int64_t train_examples, int64_t world);
 
 /// The settings as stored in a checkpoint's user metadata ("setting.NAME").
 void store_identity(std::map<std::string, std::string>& user, const dist::Settings& identity);

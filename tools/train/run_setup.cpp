@@ -63,7 +63,11 @@ void resume(Run& r, const std::string& path) {
   require_resumable(c, path, r.identity);
   r.state->restore(c, path);
   r.say("resumed from " + path + " at step " + std::to_string(r.state->step) + " (epoch " + std::to_string(r.state->epoch) + ")");
-  if (c.meta.world_size != r.world)  // allowed (e.g. the survivors of a lost host), but not the same run any more
+  if (c.meta.world_size != r.world && r.o.reproducible)  // the same global batch: the identity check saw to it
+    r.say("note: the checkpoint was written by " + std::to_string(c.meta.world_size) + " rank(s), this run has " +
+          std::to_string(r.world) + "; --reproducible keeps the global batch of " + std::to_string(r.o.batch_size * r.world) +
+          ", so the run goes on as it would have");
+  else if (c.meta.world_size != r.world)  // allowed (e.g. the survivors of a lost host), but not the same run any more
     r.say("note: the checkpoint was written by " + std::to_string(c.meta.world_size) + " rank(s), this run has " +
           std::to_string(r.world) + ": the rest of the epoch is spread over the ranks of this run, and each step now averages " +
           std::to_string(r.o.batch_size * r.world) + " samples instead of " + std::to_string(r.o.batch_size * c.meta.world_size));
@@ -192,7 +196,7 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
   if (r.info.language_model && o.no_shuffle && r.world > 1 && !o.reproducible)
     r.data->train = llmc_order(r.data->train, o.batch_size, r.world);
   // Before anything is trained or written: ranks started with other settings stop here.
-  r.identity = run_identity(o, r.info.spec, r.data->train->size());
+  r.identity = run_identity(o, r.info.spec, r.data->train->size(), r.world);
   dist::require_same_settings(r.comm, r.identity);
 
   if (o.reproducible) {

@@ -11,6 +11,9 @@ GlobalBatchSampler::GlobalBatchSampler(int64_t dataset_size, int64_t batch_size,
     : DistributedSampler(dataset_size, num_replicas, rank, shuffle, seed, /*drop_last=*/true), batch_size_(batch_size) {
   if (batch_size < 1)
     throw std::invalid_argument("GlobalBatchSampler: batch_size must be at least 1, got " + std::to_string(batch_size));
+  // Whole global batches only, so that an epoch (and a resumed one's rest) is the same
+  // samples in the same steps on every world size.
+  set_num_samples(dataset_size / (batch_size * num_replicas) * batch_size);
 }
 
 std::vector<int64_t> GlobalBatchSampler::epoch_order() const {

@@ -66,6 +66,8 @@ class DistributedSampler : public Sampler {
   virtual std::vector<int64_t> epoch_order() const;
   bool shuffle() const { return shuffle_; }
   uint64_t seed() const { return seed_; }
+  /// For subclasses that take fewer samples per epoch than the dataset's split (set in their constructor).
+  void set_num_samples(int64_t n) { num_samples_ = n; }
 
  private:
   /// A dataset's size, whether size() gives a number or (libtorch's datasets) an optional one.

@@ -4,8 +4,10 @@
 // batch_size × W) on any world size, so a sample's place in its global batch, and the
 // micro-batch it falls in, do not depend on W: what FixedOrderReducer needs for
 // results that are the same on any number of ranks (allgrad train --reproducible).
-// The last, incomplete global batch is left out (drop_last), since how it would be
-// split depends on W; use it with a DataLoader of `batch_size` and drop_last.
+// The last, incomplete global batch is left out (size() counts whole global batches
+// only), since how it would be split depends on W. A resume on another world size
+// with the same global batch (batch_size × W kept) continues exactly: the samples
+// consumed are whole global batches, and the rest is re-split by blocks.
 #pragma once
 #include <cstdint>
 
