@@ -1,4 +1,4 @@
-// FixedOrderReducer (see fixed_order_reducer.h): the tree as a binary counter. Each
+// FixedOrderReducer (see fixed_order_reducer.h): the tree as a binary counter (fold). Each
 // micro-batch arrives as a level-0 subtree; two subtrees of the same level merge into
 // one of the next, the lower indices always on the left. A rank's share is a whole
 // subtree of the global tree, and the ranks' subtrees merge in rank order the same way.
@@ -35,10 +35,16 @@ FixedOrderReducer::FixedOrderReducer(std::vector<Tensor> params, std::shared_ptr
   per_rank_ = micro_batches / world;
 }
 
-void FixedOrderReducer::merge(Partial& lower, const Partial& upper) {
-  for (size_t i = 0; i < lower.grads.size(); ++i) lower.grads[i].add_(upper.grads[i]);
-  lower.loss += upper.loss;
-  ++lower.level;
+void FixedOrderReducer::fold(Partial subtree) {
+  while (!stack_.empty() && stack_.back().level == subtree.level) {
+    Partial lower = std::move(stack_.back());
+    stack_.pop_back();
+    for (size_t i = 0; i < lower.grads.size(); ++i) lower.grads[i].add_(subtree.grads[i]);
+    lower.loss += subtree.loss;
+    ++lower.level;
+    subtree = std::move(lower);
+  }
+  stack_.push_back(std::move(subtree));
 }
 
 void FixedOrderReducer::add_micro_batch(double loss) {
@@ -53,13 +59,7 @@ void FixedOrderReducer::add_micro_batch(double loss) {
     g.reset();
   }
   ++taken_;
-  while (!stack_.empty() && stack_.back().level == leaf.level) {
-    Partial lower = std::move(stack_.back());
-    stack_.pop_back();
-    merge(lower, leaf);
-    leaf = std::move(lower);
-  }
-  stack_.push_back(std::move(leaf));
+  fold(std::move(leaf));
 }
 
 FixedOrderReducer::Result FixedOrderReducer::finish(bool stop_vote) {
@@ -69,6 +69,7 @@ FixedOrderReducer::Result FixedOrderReducer::finish(bool stop_vote) {
   Partial mine = std::move(stack_.back());  // one subtree: per_rank_ is a power of two
   stack_.clear();
   taken_ = 0;
+  const int level = mine.level;
 
   // One allgather: the gradients, then the loss and the stop vote as the raw bytes of
   // two doubles (an allgather copies bytes, so they arrive exact).
@@ -86,24 +87,18 @@ FixedOrderReducer::Result FixedOrderReducer::finish(bool stop_vote) {
   std::memcpy(static_cast<char*>(flat.data_ptr()) + static_cast<size_t>(P) * element_size(dt), scalars, sizeof scalars);
   std::vector<Tensor> parts = comm_->allgather(flat);
 
-  // The upper levels: rank subtrees merged pairwise, left to right, level by level.
-  std::vector<double> losses;
+  // The upper levels: the ranks' subtrees, in rank order, folded as the micro-batches were.
   bool stop = false;
   for (const Tensor& part : parts) {
     double got[2];
     std::memcpy(got, static_cast<const char*>(part.data_ptr()) + static_cast<size_t>(P) * element_size(dt), sizeof got);
-    losses.push_back(got[0]);
     stop = stop || got[1] != 0;
+    fold(Partial{level, {part.narrow(0, 0, P)}, got[0]});
   }
-  std::vector<Tensor> grads;
-  for (const Tensor& part : parts) grads.push_back(part.narrow(0, 0, P));
-  for (size_t width = 1; width < grads.size(); width *= 2)
-    for (size_t i = 0; i + width < grads.size(); i += 2 * width) {
-      grads[i].add_(grads[i + width]);
-      losses[i] += losses[i + width];
-    }
+  const Partial all = std::move(stack_.back());
+  stack_.clear();
   // Dividing by a power of two is exact, so the mean keeps the sum's independence of W.
-  Tensor sum = grads[0];
+  Tensor sum = all.grads[0];
   sum.mul_(1.0 / static_cast<double>(micro_batches_));
   // Views of this step's gathered buffer: nothing else holds it, so no copy is needed.
   offset = 0;
@@ -112,7 +107,7 @@ FixedOrderReducer::Result FixedOrderReducer::finish(bool stop_vote) {
     const_cast<Tensor&>(p).mutable_grad() = sum.narrow(0, offset, n).view(p.sizes());
     offset += n;
   }
-  return {losses[0] / static_cast<double>(micro_batches_), stop};
+  return {all.loss / static_cast<double>(micro_batches_), stop};
 }
 
 }  // namespace ag::dist

@@ -44,7 +44,6 @@ struct Run {
   /// --reproducible: the fixed summation tree (on any world size, one rank included),
   /// and whether some rank voted to stop after the last step.
   std::unique_ptr<dist::FixedOrderReducer> fixed;
-  int64_t micro_batch = 0;
   bool fixed_stop = false;
   nn::CrossEntropyLoss ce;
   StepTimer timer;

@@ -199,8 +199,9 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
   r.identity = run_identity(o, r.info.spec, r.data->train->size(), r.world);
   dist::require_same_settings(r.comm, r.identity);
 
+  int64_t micro_batch = 0;  // --reproducible
   if (o.reproducible) {
-    r.micro_batch = check_reproducible(r);
+    micro_batch = check_reproducible(r);
     r.sampler = std::make_shared<data::GlobalBatchSampler>(r.data->train->size(), o.batch_size, r.world, r.rank, !o.no_shuffle,
                                                            o.seed);
   } else if (o.bucket_by_length) {
@@ -234,7 +235,7 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
     r.ddp = std::make_unique<dist::DistributedDataParallel>(*r.info.module, comm, ddp_options);
   }
   if (o.reproducible)
-    r.fixed = std::make_unique<dist::FixedOrderReducer>(r.info.module->parameters(), comm, o.batch_size * r.world / r.micro_batch);
+    r.fixed = std::make_unique<dist::FixedOrderReducer>(r.info.module->parameters(), comm, o.batch_size * r.world / micro_batch);
   const int threads = get_num_threads();
   if (test_env("AG_TEST_SLOW_DATA_RANK") == r.rank) r.test_slow_data = std::chrono::milliseconds(std::max<int64_t>(0, test_env("AG_TEST_SLOW_DATA_MS")));
   r.out.metrics_config(config_json(r, threads));

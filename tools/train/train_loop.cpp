@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "ag/anomaly_mode.h"
+#include "ag/mix64.h"
 #include "ag/nn/clip_grad.h"
 #include "json.h"
 #include "train/lm_eval.h"
@@ -189,16 +190,9 @@ double micro_step(Run& r, const data::Example<>& batch, int64_t micro, int64_t m
 }
 
 // A seed per micro-batch from the run's seed, the step and the micro-batch's global
-// index (splitmix64's mixing): --reproducible's dropout streams follow the data, not the rank.
+// index: --reproducible's dropout streams follow the data, not the rank.
 uint64_t micro_batch_seed(uint64_t seed, int64_t step, int64_t index) {
-  uint64_t z = seed;
-  for (uint64_t v : {static_cast<uint64_t>(step), static_cast<uint64_t>(index)}) {
-    z += 0x9e3779b97f4a7c15ULL + v;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-  }
-  return z;
+  return mix64(mix64(seed + static_cast<uint64_t>(step)) + static_cast<uint64_t>(index));
 }
 
 // --reproducible: the rank's batch as micro-batches of a fixed size, each with its own
@@ -208,7 +202,7 @@ uint64_t micro_batch_seed(uint64_t seed, int64_t step, int64_t index) {
 double fixed_order_step(Run& r, const data::Example<>& batch) {
   r.comm.set_step(r.state->step);
   r.optimizer->zero_grad();
-  const int64_t m = r.micro_batch;
+  const int64_t m = r.o.batch_size / r.fixed->micro_batches_per_rank();
   for (int64_t k = 0; k < r.fixed->micro_batches_per_rank(); ++k) {
     std::vector<Tensor> fields;
     for (const Tensor& f : batch.fields()) fields.push_back(f.narrow(0, k * m, m));

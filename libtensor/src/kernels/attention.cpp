@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 
+#include "ag/mix64.h"
 #include "ag/runtime.h"
 #include "kernels/blas_call.h"
 #include "kernels/lane_sum.h"
@@ -23,13 +24,6 @@ namespace {
 // Rows per block: big enough for the gemms to run near peak, small enough that a
 // block's scores (kRows·S) stay in cache for the usual S of a few hundred.
 constexpr int64_t kRows = 64;
-
-uint64_t mix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 // Counter-based dropout: the decision for element (n, i, j) is a hash of the seed and its
 // position, so backward regenerates the forward's mask without storing it.

@@ -52,10 +52,11 @@ class FixedOrderReducer {
  private:
   struct Partial {
     int level = 0;  // this partial sums 2^level micro-batches
-    std::vector<Tensor> grads;
+    std::vector<Tensor> grads;  // per parameter, or one flat tensor once gathered
     double loss = 0;
   };
-  static void merge(Partial& lower, const Partial& upper);
+  /// Pushes a subtree onto stack_, merging it with its left neighbours of the same level.
+  void fold(Partial subtree);
 
   std::vector<Tensor> params_;
   std::shared_ptr<Communicator> comm_;
