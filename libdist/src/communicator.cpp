@@ -151,6 +151,31 @@ void Communicator::broadcast(Tensor& t, int root) {
   t.bump_version();
 }
 
+std::shared_future<void> Communicator::broadcast_async(std::vector<BroadcastPart> parts, std::string what) {
+  for (const BroadcastPart& p : parts)
+    if (p.root < 0 || p.root >= world_)
+      throw std::invalid_argument("broadcast: root " + std::to_string(p.root) + " is not a rank of a world of " + std::to_string(world_));
+  if (!impl_) {
+    std::promise<void> done;
+    done.set_value();
+    return done.get_future().share();
+  }
+  int64_t max_piece = max_piece_;
+  int rank = rank_;
+  return impl_->thread->submit(std::move(what), [parts = std::move(parts), max_piece, rank, this](const detail::CommThread::Waiter& wait) {
+    // All in flight together: one wait for every part instead of one hand-off each.
+    std::vector<MPI_Request> reqs;
+    for (const BroadcastPart& p : parts)
+      detail::for_each_piece(p.bytes, max_piece, [&](int64_t off, int n) {
+        MPI_Request req;
+        mpi_check(MPI_Ibcast(static_cast<char*>(p.data) + off, n, MPI_BYTE, p.root, impl_->thread->world(), &req), "MPI_Ibcast",
+                  rank);
+        reqs.push_back(req);
+      });
+    if (!reqs.empty()) wait.wait(reqs.data(), static_cast<int>(reqs.size()));
+  });
+}
+
 std::vector<Tensor> Communicator::allgather(const Tensor& t) {
   require_contiguous(t, "allgather");
   if (!impl_) return {t.clone()};
@@ -212,6 +237,42 @@ std::vector<std::string> Communicator::allgather_string(const std::string& s) {
       .get();
   std::vector<std::string> out;
   for (int r = 0; r < world_; ++r) out.push_back(all.substr(displs[r], counts[r]));
+  return out;
+}
+
+std::vector<std::string> Communicator::gather_string(const std::string& s, int root) {
+  if (root < 0 || root >= world_)
+    throw std::invalid_argument("gather: root " + std::to_string(root) + " is not a rank of a world of " + std::to_string(world_));
+  if (!impl_) return {s};
+  if (s.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+    throw std::invalid_argument("gather: " + std::to_string(s.size()) + " bytes on rank " + std::to_string(rank_) +
+                                " is more than one MPI message holds (2 GiB)");
+  Tensor len = ag::tensor({static_cast<int64_t>(s.size())});
+  auto lens = allgather(len);
+  std::vector<int> counts(world_), displs(world_);
+  int64_t total = 0;
+  for (int r = 0; r < world_; ++r) {
+    counts[r] = static_cast<int>(lens[r].item<int64_t>());
+    displs[r] = static_cast<int>(total);
+    total += counts[r];
+  }
+  if (total > std::numeric_limits<int>::max())
+    throw std::invalid_argument("gather: " + std::to_string(total) + " bytes in all is more than one MPI message holds (2 GiB)");
+  std::string all(rank_ == root ? static_cast<size_t>(total) : 0, '\0');
+  int rank = rank_;
+  impl_->thread
+      ->submit("gather strings",
+               [&, this](const detail::CommThread::Waiter& wait) {
+                 MPI_Request req;
+                 mpi_check(MPI_Igatherv(s.data(), static_cast<int>(s.size()), MPI_CHAR, all.data(), counts.data(), displs.data(),
+                                        MPI_CHAR, root, impl_->thread->world(), &req),
+                           "MPI_Igatherv", rank);
+                 wait.wait(&req, 1);
+               })
+      .get();
+  std::vector<std::string> out;
+  if (rank_ == root)
+    for (int r = 0; r < world_; ++r) out.push_back(all.substr(static_cast<size_t>(displs[r]), static_cast<size_t>(counts[r])));
   return out;
 }
 

@@ -12,7 +12,7 @@ expect_ok "train --help"
 # The flags of TrainOptions (tools/train/options.h); a new flag belongs here too.
 ALL_FLAGS="model data epochs max-steps batch-size optimizer lr momentum weight-decay scheduler loss no-shuffle bucket-by-length seed
 threads checkpoint-dir checkpoint-every keep resume init-weights metrics profile log-every eval-every eval-every-steps eval-batches
-grad-accum reproducible micro-batch-size clip-grad-norm quiet collective-timeout bucket-cap-mb nan-policy detect-anomaly no-flush-denormal config"
+grad-accum reproducible shard-optimizer micro-batch-size clip-grad-norm quiet collective-timeout bucket-cap-mb nan-policy detect-anomaly no-flush-denormal config"
 for f in $ALL_FLAGS; do
   grep -qE "^  --$f( V)? .*\[[^]]+\]\$" "$OUT" || fail "--help: no line for --$f ending in [default]"
 done

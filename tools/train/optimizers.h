@@ -8,8 +8,9 @@
 
 namespace ag::tools {
 
-/// Builds from the parameters and the run's hyper-parameter flags (--lr, --momentum, --weight-decay).
-using OptimizerRegistry = SpecRegistry<std::unique_ptr<optim::Optimizer>, const NamedTensors&, const TrainOptions&>;
+/// Builds from the param groups and the run's hyper-parameter flags (--lr, --momentum,
+/// --weight-decay), which are the defaults of the options a group leaves out.
+using OptimizerRegistry = SpecRegistry<std::unique_ptr<optim::Optimizer>, std::vector<optim::ParamGroup>, const TrainOptions&>;
 const OptimizerRegistry& optimizers();
 
 }  // namespace ag::tools

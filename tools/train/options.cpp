@@ -132,6 +132,7 @@ const std::vector<Flag>& flags() {
       AG_INT_RANGE("eval-batches", eval_batches, 1, 1 << 20, "language models: held-out batches (of --batch-size windows, the first ones of the validation data) per validation loss"),
       AG_INT_RANGE("grad-accum", grad_accum, 1, 1 << 20, "micro-batches per optimizer step: gradients of N batches (each loss scaled by 1/N) are summed, under DDP exchanged once on the last"),
       AG_SWITCH("reproducible", reproducible, true, "bitwise the same parameters on any power-of-two number of ranks for the same global batch (--batch-size × ranks): each rank's batch is cut into micro-batches of --micro-batch-size, each with its own dropout stream, and their gradients are summed in one fixed tree instead of an allreduce; slower than plain DDP (no overlap)"),
+      AG_SWITCH("shard-optimizer", shard_optimizer, true, "each rank keeps and updates 1/ranks of the optimizer state (ZeRO stage 1) and broadcasts its updated parameters; the same parameters as without it, bitwise, and checkpoints hold the whole state"),
       AG_INT("micro-batch-size", micro_batch_size, 0, "--reproducible: samples per micro-batch (0: the global batch / 8, which runs on up to 8 ranks); keep it when the world size changes"),
       AG_REAL("clip-grad-norm", clip_grad_norm, 0, "clip the global 2-norm of all gradients (after DDP's averaging, so alike on every rank) to this before each step (0: off)"),
       AG_SWITCH("quiet", quiet, true, "print only the summary"),

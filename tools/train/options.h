@@ -38,6 +38,7 @@ struct TrainOptions {
   int64_t grad_accum = 1;
   bool reproducible = false;     // FixedOrderReducer: the same result on any world size
   int64_t micro_batch_size = 0;  // --reproducible: 0 = the global batch / 8
+  bool shard_optimizer = false;  // ZeroRedundancyOptimizer
   double clip_grad_norm = 0;  // 0: no clipping
   bool quiet = false;
   double collective_timeout = 600;

@@ -11,6 +11,7 @@
 #include "ag/checkpoint.h"
 #include "ag/dist/ddp.h"
 #include "ag/dist/fixed_order_reducer.h"
+#include "ag/dist/zero_redundancy_optimizer.h"
 #include "ag/training_run.h"
 #include "file_io.h"
 #include "registry.h"
@@ -36,7 +37,11 @@ struct Run {
   dist::Settings identity;  // see run_identity.h
   std::shared_ptr<data::DistributedSampler> sampler;
   std::unique_ptr<data::DataLoader<>> loader;
-  std::unique_ptr<optim::Optimizer> optimizer;
+  /// The optimizer schedulers drive: `whole_optimizer`, or under --shard-optimizer the
+  /// optimizer of this rank's shard (zero->local()).
+  optim::Optimizer* optimizer = nullptr;
+  std::unique_ptr<optim::Optimizer> whole_optimizer;
+  std::unique_ptr<dist::ZeroRedundancyOptimizer> zero;
   Schedule schedule;
   std::unique_ptr<TrainingRun> state;
   std::optional<CheckpointDir> ckdir;

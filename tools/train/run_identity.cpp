@@ -15,7 +15,8 @@ std::string real(double v) {
 }
 
 // What a resumed run may set differently from the run that wrote the checkpoint.
-const std::set<std::string> kMayChangeOnResume = {"epochs", "max-steps", "checkpoint-dir", "checkpoint-every", "keep", "nan-policy", "bucket-cap-mb"};
+const std::set<std::string> kMayChangeOnResume = {"epochs", "max-steps", "checkpoint-dir", "checkpoint-every", "keep", "nan-policy", "bucket-cap-mb",
+                                                     "shard-optimizer"};
 
 }  // namespace
 
@@ -51,6 +52,7 @@ dist::Settings run_identity(const TrainOptions& o, const std::string& model_spec
       {"grad-accum", std::to_string(o.grad_accum)},
       {"reproducible", o.reproducible ? "on" : "off"},
       {"micro-batch-size", std::to_string(o.micro_batch_size)},
+      {"shard-optimizer", o.shard_optimizer ? "on" : "off"},
       {"clip-grad-norm", real(o.clip_grad_norm)},
   };
 }

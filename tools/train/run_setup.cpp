@@ -133,14 +133,26 @@ data::DatasetRef llmc_order(const data::DatasetRef& windows, int64_t batch, int6
 // decay on every parameter of two or more dims (the Linear weights and the embeddings,
 // the tied wte/lm_head weight among them), none on biases and LayerNorm weights.
 // Other models keep one group.
-std::unique_ptr<optim::Optimizer> build_optimizer(Run& r) {
+// Under --shard-optimizer the same groups are cut into the ranks' shards.
+void build_optimizer(Run& r) {
   const NamedTensors params = r.info.module->named_parameters();
-  if (!r.info.language_model) return optimizers().build(r.o.optimizer, params, r.o);
-  NamedTensors decay, no_decay;
-  for (const auto& [name, p] : params) (p.dim() >= 2 ? decay : no_decay).insert(name, p);
-  auto opt = optimizers().build(r.o.optimizer, decay, r.o);
-  if (!no_decay.empty()) opt->add_param_group(optim::ParamGroup(no_decay, {{"weight_decay", 0.0}}));
-  return opt;
+  std::vector<optim::ParamGroup> groups;
+  if (!r.info.language_model) {
+    groups.emplace_back(params);
+  } else {
+    NamedTensors decay, no_decay;
+    for (const auto& [name, p] : params) (p.dim() >= 2 ? decay : no_decay).insert(name, p);
+    groups.emplace_back(decay);
+    if (!no_decay.empty()) groups.emplace_back(no_decay, optim::Hyperparameters{{"weight_decay", 0.0}});
+  }
+  auto make = [&r](std::vector<optim::ParamGroup> g) { return optimizers().build(r.o.optimizer, std::move(g), r.o); };
+  if (!r.o.shard_optimizer) {
+    r.whole_optimizer = make(std::move(groups));
+    r.optimizer = r.whole_optimizer.get();
+    return;
+  }
+  r.zero = std::make_unique<dist::ZeroRedundancyOptimizer>(std::move(groups), make, r.comm_ptr);
+  r.optimizer = &r.zero->local();
 }
 
 }  // namespace
@@ -213,12 +225,15 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
   }
   r.loader = std::make_unique<data::DataLoader<>>(
       r.data->train, data::DataLoaderOptions(o.batch_size).sampler(r.sampler).seed(o.seed).drop_last(o.reproducible));
-  r.optimizer = build_optimizer(r);
+  build_optimizer(r);
   // The schedule spans every epoch; --max-steps only stops early, so a run cut short and
   // resumed follows the same learning rates as one that was not.
   const int64_t steps_per_epoch = (r.loader->size() + o.grad_accum - 1) / o.grad_accum;
   r.schedule = schedulers().build(o.scheduler, *r.optimizer, o.epochs * steps_per_epoch);
   r.state = std::make_unique<TrainingRun>(*r.info.module, *r.optimizer, *r.loader, r.schedule.sched.get());
+  if (r.zero)  // checkpoints hold the whole state, gathered by save() before rank 0 captures
+    r.state->set_optimizer_state_io([&r] { return r.zero->state_dict(); },
+                                    [&r](const optim::OptimizerStateDict& sd) { r.zero->load_state_dict(sd); });
   r.state->model_spec = r.info.spec;
   r.state->world_size = r.world;
   store_identity(r.state->user, r.identity);
@@ -243,12 +258,16 @@ std::unique_ptr<Run> set_up(const TrainOptions& o, const std::shared_ptr<dist::C
         std::to_string(r.world) + (r.world > 1 ? " ranks × " : " rank × ") + std::to_string(threads) +
         (threads > 1 ? " threads, " : " thread, ") + std::to_string(o.batch_size) + " per rank per step, " + o.optimizer + " lr " +
         fmt("%g", o.lr) + ", " + o.scheduler + "; " + blas_report());
+  if (r.zero)
+    r.say("optimizer state sharded over the ranks: rank 0 holds and updates elements " + std::to_string(r.zero->shard_begin()) + "-" +
+          std::to_string(r.zero->shard_end() - 1) + " of " + std::to_string(r.zero->numel()));
   return run;
 }
 
 std::string save(Run& r) {
   if (!r.ckdir) return "";
   std::string path;
+  if (r.zero) r.zero->consolidate_state_dict(0);  // every rank sends its shard to the writer
   if (r.rank == 0) {  // the only writer, so the only rank that captures
     try {
       path = r.ckdir->save(r.state->capture());
@@ -264,6 +283,7 @@ std::string save(Run& r) {
                                                 : "; there is no earlier checkpoint"));
     }
   }
+  if (r.zero) r.zero->release_state_dict();
   r.comm.barrier();  // others wait until the file is in place
   return path;
 }

@@ -147,6 +147,22 @@ std::string timed_save(Run& r) {
   return path;
 }
 
+// The sharded optimizer's parameters are views: the model's gradients are cleared through it.
+void zero_grad(Run& r) {
+  if (r.zero) r.zero->zero_grad();
+  else r.optimizer->zero_grad();
+}
+
+// Bytes of optimizer state this rank holds (under --shard-optimizer its shard's).
+int64_t optimizer_state_bytes(const optim::Optimizer& opt) {
+  int64_t bytes = 0;
+  for (size_t g = 0; g < opt.param_groups().size(); ++g)
+    for (size_t i = 0; i < opt.param_groups()[g].params.size(); ++i)
+      for (const Tensor& b : opt.state(g, i).buffers)
+        if (b.defined()) bytes += static_cast<int64_t>(b.nbytes());
+  return bytes;
+}
+
 struct StepResult {
   double loss;
   bool skipped;  // non-finite gradients under --nan-policy skip
@@ -166,7 +182,7 @@ double micro_step(Run& r, const data::Example<>& batch, int64_t micro, int64_t m
   const Tensor& y = batch.target;
   if (micro == 0) {
     r.comm.set_step(r.state->step);
-    r.optimizer->zero_grad();
+    zero_grad(r);
   }
   const bool last = micro + 1 == micros;
   try {
@@ -201,7 +217,7 @@ uint64_t micro_batch_seed(uint64_t seed, int64_t step, int64_t index) {
 // loss, the same on every rank; the ranks' stop votes ride along.
 double fixed_order_step(Run& r, const data::Example<>& batch) {
   r.comm.set_step(r.state->step);
-  r.optimizer->zero_grad();
+  zero_grad(r);
   const int64_t m = r.o.batch_size / r.fixed->micro_batches_per_rank();
   for (int64_t k = 0; k < r.fixed->micro_batches_per_rank(); ++k) {
     std::vector<Tensor> fields;
@@ -242,7 +258,8 @@ StepResult finish_step(Run& r, double loss) {
   } else {
     // After DDP's averaging every rank holds the same gradients, so all clip alike.
     if (r.o.clip_grad_norm > 0) r.grad_norm = nn::utils::clip_grad_norm_(r.info.module->parameters(), r.o.clip_grad_norm);
-    r.optimizer->step();
+    if (r.zero) r.zero->step();
+    else r.optimizer->step();
     if (r.schedule.sched && !r.schedule.per_epoch) r.schedule.sched->step();
   }
   ++r.state->step;
@@ -315,7 +332,8 @@ EpochResult train_epoch(Run& r, int64_t& samples) {
                         (r.info.language_model
                              ? ", \"tokens_per_s\": " + json::number(e.samples_per_s * static_cast<double>(r.info.input_shape[0]))
                              : "") +
-                        (o.clip_grad_norm > 0 ? ", \"grad_norm\": " + json::number(r.grad_norm) : ""));
+                        (o.clip_grad_norm > 0 ? ", \"grad_norm\": " + json::number(r.grad_norm) : "") +
+                        ", \"optimizer_state_bytes\": " + std::to_string(optimizer_state_bytes(*r.optimizer)));
     if (s.stop || (o.max_steps >= 0 && st.step >= o.max_steps)) {
       e.stopped = s.stop;
       break;

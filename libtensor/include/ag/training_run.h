@@ -61,12 +61,23 @@ class TrainingRun {
   /// The model spec is not compared here: what counts as the same model is the caller's call.
   void restore(const Checkpoint& ckpt, const std::string& source = "checkpoint");
 
+  /// For an optimizer that holds only part of the state (dist::ZeroRedundancyOptimizer's
+  /// shard): capture() stores what `save_state` returns (the whole state) instead of the
+  /// optimizer's state dict, and restore() hands the checkpoint's to `load_state`.
+  void set_optimizer_state_io(std::function<optim::OptimizerStateDict()> save_state,
+                              std::function<void(const optim::OptimizerStateDict&)> load_state) {
+    save_optimizer_state_ = std::move(save_state);
+    load_optimizer_state_ = std::move(load_state);
+  }
+
  private:
   nn::Module& model_;
   optim::Optimizer& optimizer_;
   optim::LRScheduler* scheduler_;
   std::function<data::LoaderPosition()> loader_position_;
   std::function<void(const data::LoaderPosition&)> load_loader_position_;
+  std::function<optim::OptimizerStateDict()> save_optimizer_state_;
+  std::function<void(const optim::OptimizerStateDict&)> load_optimizer_state_;
 };
 
 }  // namespace ag

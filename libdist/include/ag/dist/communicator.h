@@ -78,8 +78,21 @@ class Communicator {
                                            std::string what);
   /// Copies rank `root`'s tensor into every rank's (same shape and dtype everywhere).
   void broadcast(Tensor& t, int root = 0);
+  /// One part of broadcast_async: `bytes` at `data`, sent by rank `root` to the others.
+  struct BroadcastPart {
+    void* data;
+    int64_t bytes;
+    int root;
+  };
+  /// Starts every broadcast of `parts` at once (in this order, which must be the same on
+  /// every rank) and returns; the future completes when all have arrived. The memory
+  /// must stay alive and untouched until then.
+  std::shared_future<void> broadcast_async(std::vector<BroadcastPart> parts, std::string what);
   /// Every rank's tensor (same shape everywhere), in rank order.
   std::vector<Tensor> allgather(const Tensor& t);
+  /// Every rank's string on rank `root`, in rank order (lengths may differ); the other
+  /// ranks get an empty list. Only the root holds them all at once.
+  std::vector<std::string> gather_string(const std::string& s, int root = 0);
   /// Every rank's string, in rank order (lengths may differ).
   std::vector<std::string> allgather_string(const std::string& s);
   void barrier();
