@@ -6,8 +6,11 @@
 # the same agent as mpirun's daemons) and restart there with one rank from the latest
 # checkpoint, within LIMIT seconds of the cut; the restarted job must reach --max-steps,
 # launch must exit 0 and log the restart's cause (the lost host), and nothing may be
-# left running on the first host. Prints the time lost: from the cut to the restart,
-# and the steps redone since the checkpoint.
+# left running on the first host. The job runs with --reproducible (global batch 64:
+# 32 per rank on two hosts), so launch restarts the single rank with --batch-size 64,
+# and the final checkpoint must be bitwise that of the same job run uninterrupted on
+# both hosts first. Prints the time lost: from the cut to the restart, and the steps
+# redone since the checkpoint.
 #   launch_netcut.sh ALLGRAD     (root only; exits 77 = skipped otherwise)
 set -uo pipefail
 AG=$(readlink -f "${1:?usage: launch_netcut.sh ALLGRAD}")
@@ -20,10 +23,14 @@ fail() { echo "FAIL: $*"; exit 1; }
 netns_hosts_up
 cd "$NETNS_WORK" || exit 1
 export AG_NUM_THREADS=1
+TRAIN=(train --model mlp:784,32,10:dropout=0.2 --data synthetic:2000 --epochs 100000 --threads 1 --max-steps "$STEPS"
+       --reproducible --batch-size 32 --checkpoint-every 10 --keep 2 --collective-timeout "$TIMEOUT")
+on_host1 timeout -s KILL 150 "$AG" launch --hostfile "$NETNS_WORK/hosts" --max-restarts 0 "${NETNS_MCA[@]}" -- \
+  "${TRAIN[@]}" --checkpoint-dir "$NETNS_WORK/straight" >straight.out 2>straight.err ||
+  { tail -5 straight.err; fail "the uninterrupted run on both hosts failed"; }
+grep -q '^allgrad launch: start: 2 rank(s) on ' straight.err || fail "the uninterrupted run did not use both hosts"
 on_host1 timeout -s KILL 150 "$AG" launch --hostfile "$NETNS_WORK/hosts" --max-restarts 2 "${NETNS_MCA[@]}" -- \
-  train --model mlp:784,32,10 --data synthetic:2000 --epochs 100000 --threads 1 --max-steps "$STEPS" \
-  --checkpoint-dir "$NETNS_WORK/ck" --checkpoint-every 10 --keep 2 --collective-timeout "$TIMEOUT" \
-  >launch.out 2>launch.err &
+  "${TRAIN[@]}" --checkpoint-dir "$NETNS_WORK/ck" >launch.out 2>launch.err &
 job=$!
 for _ in $(seq 1200); do
   [ "$(ls ck 2>/dev/null | grep -c '^ckpt-[0-9]*[.]agc$')" -ge 2 ] && break  # step 20 or later
@@ -52,6 +59,10 @@ echo "restart began $((restart_ms / 1000)).$(printf %03d $((restart_ms % 1000)))
 grep -q "^allgrad launch: the job failed after .*cause: lost host(s): $NETNS_NS2\$" launch.err ||
   fail "the restart's cause does not name the lost host $NETNS_NS2"
 grep -q '^allgrad launch: restart 1: 1 rank(s) on 198.18.0.1 (1)$' launch.err || fail "the restart is not one rank on 198.18.0.1"
+grep -qF -- "--np 1 instead of 2 (--reproducible: --batch-size 64, the global batch of 64 kept)" launch.err ||
+  fail "launch did not keep the global batch on the restart"
+"$AG" diff "$NETNS_WORK/straight/ckpt-00$STEPS.agc" "$NETNS_WORK/ck/ckpt-00$STEPS.agc" >diff.out 2>&1 ||
+  { grep -v " equal" diff.out | head; fail "the restarted run's final checkpoint is not bitwise the uninterrupted one's"; }
 at=$(sed -n 's/.*resumed from .* at step \([0-9]*\).*/\1/p' launch.out launch.err | head -n 1)
 [ -n "$at" ] && [ "$at" -ge 20 ] || fail "the restart did not resume from a checkpoint of step 20 or later"
 grep -qF "done: $STEPS steps" launch.out || fail "the restarted job did not reach step $STEPS"

@@ -15,7 +15,9 @@
 // (plm_rsh_agent, ssh by default, with BatchMode and a connect timeout) runs `true`
 // on it within kProbeSeconds. The next attempt runs on those hosts, with --np reduced
 // to their slots if needed, and `--resume auto`: every rank keeps its --batch-size,
-// so the global batch is batch-size × the new world size (train says so on resume).
+// so the global batch is batch-size × the new world size (train says so on resume);
+// under --reproducible the global batch is kept instead (--batch-size divided anew), so
+// the run goes on bitwise as if no host had been lost.
 #include "launch.h"
 
 #include <fcntl.h>
@@ -53,6 +55,8 @@ const char* kLaunchUsage =
     "  checkpoint (--resume auto) on the hosts that still answer, up to K times (default 3)\n"
     "  --hostfile FILE   Open MPI hostfile (`host slots=N` lines); without it, this machine only\n"
     "  --np N            ranks (default: the slots of the hosts that answer); fewer after a host is lost\n"
+    "                    (each rank keeps its --batch-size; under train's --reproducible the global\n"
+    "                    batch is kept instead, so the run goes on bitwise)\n"
     "  --mca NAME VALUE  passed to mpirun (e.g. plm_rsh_agent, btl_tcp_if_include)\n";
 
 std::atomic<int> stop_signal{0};
@@ -116,6 +120,29 @@ Options parse(const std::vector<std::string>& args) {
   if (o.max_restarts > 0 && !has_ckpt)
     throw UsageError("a restart resumes from the latest checkpoint: give train a --checkpoint-dir (or --max-restarts 0)");
   return o;
+}
+
+// --reproducible fixes the global batch, --batch-size × ranks: a restart on another
+// number of ranks gives each its share of it. Returns false when the ranks cannot share
+// it evenly (train would refuse the resume), leaving `train` as it was.
+bool keep_global_batch(std::vector<std::string>& train, int64_t global, int np) {
+  if (global % np != 0) return false;
+  const std::string share = std::to_string(global / np);
+  auto it = std::find(train.begin(), train.end(), "--batch-size");
+  if (it != train.end() && it + 1 != train.end()) *(it + 1) = share;
+  else train.insert(train.end(), {"--batch-size", share});
+  return true;
+}
+
+// The batch per rank the train flags give (train's default when they give none).
+int64_t batch_size_of(const std::vector<std::string>& train) {
+  auto it = std::find(train.begin(), train.end(), "--batch-size");
+  if (it == train.end() || it + 1 == train.end()) return TrainOptions{}.batch_size;
+  try {
+    return std::stoll(*(it + 1));
+  } catch (const std::exception&) {
+    return TrainOptions{}.batch_size;  // train itself rejects it, naming the flag
+  }
 }
 
 // The launcher agent mpirun would use: plm_rsh_agent from --mca or the environment
@@ -286,6 +313,8 @@ int run_launch(const std::vector<std::string>& args) {
   } unlink_hostfile{hostfile};
 
   int np = o.np ? o.np : total_slots(up);
+  const bool reproducible = std::find(o.train.begin(), o.train.end(), "--reproducible") != o.train.end();
+  const int64_t global_batch = batch_size_of(o.train) * np;
   for (int restart = 0;; ++restart) {
     {
       std::ofstream f(hostfile);
@@ -341,10 +370,16 @@ int run_launch(const std::vector<std::string>& args) {
     if (up.empty()) throw std::runtime_error("no host of '" + o.hostfile + "' answers any more: " + names(hosts));
     const int was = np;
     np = std::min(o.np ? o.np : total_slots(up), total_slots(up));
-    say("hosts that answer: " + names(up) +
-        (np != was ? "; --np " + std::to_string(np) + " instead of " + std::to_string(was) +
-                         " (each rank keeps its --batch-size: the global batch changes with the world size)"
-                   : ""));
+    std::string why = " (each rank keeps its --batch-size: the global batch changes with the world size)";
+    if (np != was && reproducible) {
+      if (!keep_global_batch(o.train, global_batch, np))
+        throw std::runtime_error("--reproducible keeps the global batch of " + std::to_string(global_batch) +
+                                 ", which the " + std::to_string(np) + " rank(s) of the hosts that answer (" + names(up) +
+                                 ") cannot share evenly: not restarting");
+      why = " (--reproducible: --batch-size " + std::to_string(global_batch / np) + ", the global batch of " +
+            std::to_string(global_batch) + " kept)";
+    }
+    say("hosts that answer: " + names(up) + (np != was ? "; --np " + std::to_string(np) + " instead of " + std::to_string(was) + why : ""));
   }
 }
 
