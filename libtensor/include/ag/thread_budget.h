@@ -6,7 +6,9 @@
 // kernels::kParallelGrain elements; matrix products of 33.5M multiply-adds or more share
 // one setting, one thread or N, timed on blocks of whole steps and re-timed now and
 // then (kernels/gemm_threads.cpp); smaller products run on one thread. So the default
-// should never make a run slower than one thread. ag::set_num_threads(n), AG_NUM_THREADS and `allgrad train --threads n`
+// should never make a run slower than one thread. Where OpenBLAS gives other bits on N
+// threads than on one (probed once per large product shape), every product stays on one
+// thread, so that results never depend on timing and resumed runs stay bitwise. ag::set_num_threads(n), AG_NUM_THREADS and `allgrad train --threads n`
 // force n on every product instead.
 #pragma once
 

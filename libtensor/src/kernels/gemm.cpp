@@ -56,7 +56,7 @@ void gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, doubl
   int64_t ldc = m == 1 ? n : c.stride(0);
   if (a.dtype() == kInt64) return naive_gemm<int64_t>(a, b, c, alpha, beta);
   BlasOperand A = describe(a), B = describe(b);
-  if (const int threads = gemm_threads_for(m, n, k, A.trans == CblasTrans, B.trans == CblasTrans)) set_blas_threads(threads);
+  if (const int threads = gemm_threads_for(m, n, k, A.trans == CblasTrans, B.trans == CblasTrans, a.dtype() == kFloat64)) set_blas_threads(threads);
   if (a.dtype() == kFloat32) {
     cblas_sgemm(CblasRowMajor, A.trans, B.trans, m, n, k, static_cast<float>(alpha), A.t.data_ptr<float>(), A.ld,
                 B.t.data_ptr<float>(), B.ld, static_cast<float>(beta), c.data_ptr<float>(), ldc);

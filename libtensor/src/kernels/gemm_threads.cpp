@@ -11,12 +11,22 @@
 // re-timed every kGemmRetimeBlocks blocks. A program that never repeats its anchor
 // stays on one thread. ag::set_num_threads (the user's count, --threads, AG_NUM_THREADS)
 // turns the choice off: every product then gets the count asked for.
+//
+// The choice must not change results: a run's bits would then depend on the machine's
+// load, and a resumed run (which times afresh) would not continue bitwise. OpenBLAS's
+// products usually give the same bits on any thread count, but not always (0.3.21's
+// Haswell sgemm on a 2-vCPU AMD EPYC: 512x256 by 256x256 differs between 1 and 2
+// threads). So each large product shape is probed once, on random data, on one thread
+// and on N; if any differs, every product stays on one thread for the rest of the run.
 #include "kernels/gemm_threads.h"
 
 #include <cblas.h>
 
 #include <algorithm>
 #include <array>
+#include <cstring>
+#include <set>
+#include <type_traits>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -88,6 +98,40 @@ struct Choice {
 std::mutex choice_mu;
 Choice choice;
 std::atomic<int> blas_threads_now{0};
+std::set<std::array<int64_t, 6>> probed;  // under choice_mu
+bool bits_differ = false;
+GemmProbe probe_mode = GemmProbe::Real;
+
+// Larger probes are not run; the shape then counts as differing (one thread is safe).
+constexpr int64_t kMaxProbeElements = int64_t{1} << 26;
+
+template <typename T>
+void blas(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, const T* b, T* c) {
+  const auto A = ta ? CblasTrans : CblasNoTrans, B = tb ? CblasTrans : CblasNoTrans;
+  const int lda = static_cast<int>(ta ? m : k), ldb = static_cast<int>(tb ? k : n), ldc = static_cast<int>(n);
+  if constexpr (std::is_same_v<T, float>) cblas_sgemm(CblasRowMajor, A, B, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+  else cblas_dgemm(CblasRowMajor, A, B, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
+}
+
+// Whether the product of this shape gives the same bits on one thread and on `threads`.
+template <typename T>
+bool same_bits_on_one_and(int threads, int64_t m, int64_t n, int64_t k, bool ta, bool tb) {
+  if (m * k + k * n + 2 * m * n > kMaxProbeElements) return false;
+  std::vector<T> a(static_cast<size_t>(m * k)), b(static_cast<size_t>(k * n)), one(static_cast<size_t>(m * n)),
+      many(static_cast<size_t>(m * n));
+  uint64_t s = 0x9e3779b97f4a7c15ull;
+  auto next = [&s] {  // uniform in [-1, 1), from a 64-bit LCG's high bits
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<T>(static_cast<double>(s >> 11) * 0x1.0p-52 - 1.0);
+  };
+  for (T& v : a) v = next();
+  for (T& v : b) v = next();
+  set_blas_threads(1);
+  blas(ta, tb, m, n, k, a.data(), b.data(), one.data());
+  set_blas_threads(threads);
+  blas(ta, tb, m, n, k, a.data(), b.data(), many.data());
+  return std::memcmp(one.data(), many.data(), one.size() * sizeof(T)) == 0;
+}
 
 }  // namespace
 
@@ -95,13 +139,23 @@ void set_blas_threads(int n) {
   if (blas_threads_now.exchange(n) != n) openblas_set_num_threads(n);
 }
 
-int gemm_threads_for(int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b) {
+void set_gemm_probe(GemmProbe p) {
+  std::lock_guard<std::mutex> lk(choice_mu);
+  probe_mode = p;
+}
+
+int gemm_threads_for(int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b, bool f64) {
   const int budget = get_num_threads();
   if (budget == 1 || in_parallel_region()) return 0;  // OpenBLAS already on one thread
   if (num_threads_forced()) return budget;
   if (m * n * k < kGemmParallelMinMacs) return 1;
   const std::array<int64_t, 5> key{m, n, k, trans_a, trans_b};
   std::lock_guard<std::mutex> lk(choice_mu);
+  if (!bits_differ && probed.insert({m, n, k, trans_a, trans_b, f64}).second)
+    bits_differ = probe_mode == GemmProbe::Real ? !(f64 ? same_bits_on_one_and<double>(budget, m, n, k, trans_a, trans_b)
+                                                        : same_bits_on_one_and<float>(budget, m, n, k, trans_a, trans_b))
+                                                : probe_mode == GemmProbe::Differ;
+  if (bits_differ) return 1;
   Choice& c = choice;
   if (!c.has_anchor) {
     c.has_anchor = true;
@@ -124,12 +178,15 @@ GemmThreadStats gemm_thread_stats() {
   st.decided = choice.decided;
   st.threads = choice.decided && choice.parallel ? budget : 1;
   st.blocks = choice.blocks;
+  st.bits_differ = bits_differ;
   return st;
 }
 
 void reset_gemm_threads() {
   std::lock_guard<std::mutex> lk(choice_mu);
   choice = Choice{};
+  probed.clear();
+  bits_differ = false;
 }
 
 }  // namespace ag::kernels

@@ -33,8 +33,8 @@ inline constexpr double kGemmParallelWin = 0.9;
 /// chunk): OpenBLAS is kept on one thread there (BlasSingleThreaded). In parallel.cpp.
 bool in_parallel_region();
 
-/// The OpenBLAS threads for one product (0: leave OpenBLAS as it is).
-int gemm_threads_for(int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b);
+/// The OpenBLAS threads for one product (0: leave OpenBLAS as it is). `f64`: dgemm, else sgemm.
+int gemm_threads_for(int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b, bool f64);
 
 /// Sets OpenBLAS's thread count (skips the call when it already has that count).
 void set_blas_threads(int n);
@@ -44,9 +44,16 @@ struct GemmThreadStats {
   bool decided = false;
   int threads = 1;  // the choice (1 until decided)
   int blocks = 0;   // blocks finished
+  /// OpenBLAS gave other bits on N threads than on one for some large product shape
+  /// seen (each is probed once): the choice is then off and every product stays on one
+  /// thread, since a setting picked by timing would make results depend on the load.
+  bool bits_differ = false;
 };
 GemmThreadStats gemm_thread_stats();
-/// Forgets the timings and the choice (tests; set_num_threads also does it).
+/// Forgets the timings, the probes and the choice (tests; set_num_threads also does it).
 void reset_gemm_threads();
+/// For tests: the probes' answer, taken from OpenBLAS (Real) or imposed.
+enum class GemmProbe { Real, Same, Differ };
+void set_gemm_probe(GemmProbe p);
 
 }  // namespace ag::kernels

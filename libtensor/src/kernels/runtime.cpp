@@ -155,8 +155,13 @@ std::string blas_report() {
                     : std::getenv("OPENBLAS_CORETYPE") ? "set by OPENBLAS_CORETYPE"
                                                        : "OpenBLAS's own choice";
   const int n = get_num_threads();
+  const bool one_only = kernels::gemm_thread_stats().bits_differ;
   return "OpenBLAS core " + active_blas_core() + " (" + how + "), " + std::to_string(n) + (n == 1 ? " thread" : " threads") +
-         (n > 1 && !num_threads_forced() ? " (large products: 1 or " + std::to_string(n) + ", timed on whole steps)" : "");
+         (n > 1 && !num_threads_forced()
+              ? one_only ? " (products on 1: OpenBLAS's results change with its thread count here; --threads " + std::to_string(n) + " forces " +
+                               std::to_string(n) + ")"
+                         : " (large products: 1 or " + std::to_string(n) + ", timed on whole steps)"
+              : "");
 }
 
 }  // namespace ag
