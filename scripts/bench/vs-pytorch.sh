@@ -12,7 +12,7 @@
 #
 # The PyTorch reference is PyTorch's best mode: each run builds the model --instances
 # times (default 3) in one process and reports the fastest, with tcmalloc (or jemalloc)
-# preloaded when installed, as PyTorch's CPU performance guide recommends: with glibc's
+# preloaded (installed if missing), as PyTorch's CPU performance guide recommends: with glibc's
 # malloc a PyTorch 1.13 step here is fast or several times slower at random per model
 # instance (README). Beside it, the plainest PyTorch loop (torch_plain.py, also the fastest
 # of --instances models, as the first model of a process pays its warm-up) runs in the
@@ -67,10 +67,13 @@ missing=()
 $PY -c "import torch" 2>/dev/null || missing+=(python3-torch)
 [ -x /usr/bin/time ] || missing+=(time)
 [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
-# The allocator preloaded into PyTorch's processes (auto: tcmalloc, else jemalloc, else glibc's malloc).
+# The allocator preloaded into PyTorch's processes (auto: tcmalloc, else jemalloc; tcmalloc
+# is installed when neither is: with glibc's malloc PyTorch's step re-faults its
+# temporaries' pages, README "Why PyTorch 1.13's step was fast or slow").
 source "$here/lib.sh"  # find_lib, torch_preload
 case "$allocator" in
-  auto|glibc) ;;
+  auto) [ -n "$(torch_preload)" ] || missing+=(libtcmalloc-minimal4) ;;
+  glibc) ;;
   tcmalloc) [ -n "$(find_lib libtcmalloc_minimal.so.4)" ] || missing+=(libtcmalloc-minimal4) ;;
   jemalloc) [ -n "$(find_lib libjemalloc.so.2)" ] || missing+=(libjemalloc2) ;;
   *) echo "vs-pytorch.sh: --torch-allocator is auto, glibc, jemalloc or tcmalloc" >&2; exit 2 ;;
